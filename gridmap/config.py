@@ -1,0 +1,85 @@
+"""Settings, declared once as data.
+
+Each setting is ``(name, default, help)``. Values come, in order of precedence, from the
+defaults below, an instance file (``instance/gridmap.toml``), ``GRIDMAP_<NAME>`` environment
+variables and finally the ``test_config`` handed to :func:`gridmap.create_app`. Nothing is read
+at import time; :func:`load` does the work when an app or a command asks for it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridmap.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "", "PostgreSQL/PostGIS 连接串；留空则使用内置数据库（嵌入式集群）。"),
+    Setting("INSTANCE_DIR", "instance", "实例目录：配置文件、内置数据库的数据目录与日志。"),
+    Setting("PG_PORT", 54329, "内置数据库的端口号（只监听 Unix 套接字，不开放 TCP）。"),
+    Setting("PG_BIN", "", "PostgreSQL 程序目录（含 initdb、pg_ctl）；留空则自动查找。"),
+    Setting("PG_USER", "postgres", "以 root 启动时，内置数据库以此非特权系统用户运行。"),
+    Setting("STREET_CODE", "420114004", "本系统服务的街道（9 位行政区划代码）。"),
+    Setting("TILES", "none", "底图：none（无底图）、tianditu（天地图，需密钥）或 XYZ 瓦片地址模板。"),
+    Setting("TILES_ATTRIBUTION", "", "XYZ 底图的版权说明。"),
+    Setting("TIANDITU_KEY", "", "天地图密钥（tk）。"),
+    Setting("HOST", "127.0.0.1", "网页服务监听地址。"),
+    Setting("PORT", 8050, "网页服务端口。"),
+    Setting("SECRET_KEY", "dev-not-secret", "会话签名密钥；生产环境必须更换。"),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def load(test_config: dict | None = None, environ: dict | None = None) -> dict:
+    """Resolve every setting: defaults → instance file → environment → test config."""
+    environ = os.environ if environ is None else environ
+    values = {s.name: s.default for s in SETTINGS}
+    if "GRIDMAP_INSTANCE_DIR" in environ:
+        values["INSTANCE_DIR"] = environ["GRIDMAP_INSTANCE_DIR"]
+    if test_config and "INSTANCE_DIR" in test_config:
+        values["INSTANCE_DIR"] = test_config["INSTANCE_DIR"]
+    values.update(_read_instance_file(Path(values["INSTANCE_DIR"]) / "gridmap.toml"))
+    for s in SETTINGS:
+        key = f"GRIDMAP_{s.name}"
+        if key in environ:
+            values[s.name] = _coerce(s, environ[key])
+    for name, value in (test_config or {}).items():
+        if name in _BY_NAME:
+            values[name] = _coerce(_BY_NAME[name], value)
+        else:
+            values[name] = value
+    values["INSTANCE_DIR"] = str(Path(values["INSTANCE_DIR"]).absolute())
+    return values
+
+
+def _read_instance_file(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
+    unknown = sorted(k for k in raw if k.upper() not in _BY_NAME)
+    if unknown:
+        raise ConfigError(f"配置文件 {path} 含未知设置项：{', '.join(unknown)}")
+    return {k.upper(): _coerce(_BY_NAME[k.upper()], v) for k, v in raw.items()}
+
+
+def _coerce(setting: Setting, value: object) -> object:
+    if isinstance(setting.default, int) and not isinstance(value, int):
+        try:
+            return int(str(value))
+        except ValueError:
+            raise ConfigError(f"设置项 {setting.name} 应为整数，收到：{value!r}") from None
+    return value
