@@ -68,8 +68,17 @@ class Cluster:
             self._give(folder)
         self._give(self.log_file.parent)
         self._run(
-            [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", DB_USER,
-             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+            [
+                str(self.bin_dir / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                DB_USER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
             "初始化内置数据库失败",
         )
         return True
@@ -77,18 +86,22 @@ class Cluster:
     def start(self) -> bool:
         """Start the server. Returns False (and does nothing) when it already runs."""
         if not self.is_initialized():
-            raise DatabaseUnavailable(f"内置数据库尚未初始化（{self.data_dir}）：请先运行 gridmap db init")
+            raise DatabaseUnavailable(
+                f"内置数据库尚未初始化（{self.data_dir}）：请先运行 gridmap db init"
+            )
         if self.is_running():
             return False
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         self._give(self.socket_dir)
         options = " ".join(f"-c {k}={v}" for k, v in SERVER_OPTIONS.items())
         options += f" -k {self.socket_dir} -p {self.port}"
-        result = self._pg_ctl("start", "-w", "-t", "60", "-l", str(self.log_file), "-o", options,
-                              check=False)
+        result = self._pg_ctl(
+            "start", "-w", "-t", "60", "-l", str(self.log_file), "-o", options, check=False
+        )
         if result.returncode != 0:
             raise DatabaseUnavailable(
-                f"内置数据库启动失败：{_tail(self.log_file) or result.stderr.strip()}")
+                f"内置数据库启动失败：{_tail(self.log_file) or result.stderr.strip()}"
+            )
         return True
 
     def stop(self) -> bool:
@@ -181,4 +194,3 @@ def _tail(path: Path, lines: int = 5) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
-

@@ -30,7 +30,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PG_BIN", "", "PostgreSQL 程序目录（含 initdb、pg_ctl）；留空则自动查找。"),
     Setting("PG_USER", "postgres", "以 root 启动时，内置数据库以此非特权系统用户运行。"),
     Setting("STREET_CODE", "420114004", "本系统服务的街道（9 位行政区划代码）。"),
-    Setting("TILES", "none", "底图：none（无底图）、tianditu（天地图，需密钥）或 XYZ 瓦片地址模板。"),
+    Setting(
+        "TILES", "none", "底图：none（无底图）、tianditu（天地图，需密钥）或 XYZ 瓦片地址模板。"
+    ),
     Setting("TILES_ATTRIBUTION", "", "XYZ 底图的版权说明。"),
     Setting("TIANDITU_KEY", "", "天地图密钥（tk）。"),
     Setting("HOST", "127.0.0.1", "网页服务监听地址。"),

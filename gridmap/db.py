@@ -38,7 +38,10 @@ def connect(config: dict, **kwargs) -> psycopg.Connection:
 def init_app(app: Flask) -> None:
     def _open_pool():
         pool = ConnectionPool(
-            database_url(app.config), min_size=1, max_size=8, open=False,
+            database_url(app.config),
+            min_size=1,
+            max_size=8,
+            open=False,
             kwargs={"row_factory": dict_row},
         )
         return pool

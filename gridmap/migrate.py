@@ -46,14 +46,14 @@ def migrate(conn: psycopg.Connection) -> list[str]:
         with conn.transaction():
             conn.execute(sql)
             conn.execute(
-                "INSERT INTO schema_migration (number, name) VALUES (%s, %s)", (number, name))
+                "INSERT INTO schema_migration (number, name) VALUES (%s, %s)", (number, name)
+            )
         names.append(name)
     return names
 
 
 def _require_postgis(conn: psycopg.Connection) -> None:
-    row = conn.execute(
-        "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone()
+    row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone()
     conn.commit()
     if row is None:
         raise DatabaseUnavailable(POSTGIS_HINT)

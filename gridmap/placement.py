@@ -17,8 +17,15 @@ from gridmap import attribution
 from gridmap.data import divisions
 from gridmap.errors import BadInput, OutsideStreet
 
-SNAPSHOT = ["division_id", "unit_id", "grid_id", "unit_code", "grid_code", "village_code",
-            "package_area_code"]
+SNAPSHOT = [
+    "division_id",
+    "unit_id",
+    "grid_id",
+    "unit_code",
+    "grid_code",
+    "village_code",
+    "package_area_code",
+]
 
 
 class Placement:
@@ -65,16 +72,20 @@ def _division_at(published: list[dict], at: pd.Series) -> np.ndarray:
         raise BadInput("本街道还没有已发布的网格划分，无法定位。")
     never = np.iinfo(np.int64).max
     starts = np.array([pd.Timestamp(d["valid_from"]).value for d in published])
-    ends = np.array([pd.Timestamp(d["valid_to"]).value if d["valid_to"] else never
-                     for d in published])
+    ends = np.array(
+        [pd.Timestamp(d["valid_to"]).value if d["valid_to"] else never for d in published]
+    )
     nanos = at.dt.tz_convert(None).dt.as_unit("ns").to_numpy().astype("int64")
     pos = np.searchsorted(starts, nanos, side="right") - 1
     ok = (pos >= 0) & (nanos < ends[np.clip(pos, 0, None)])
     if not ok.all():
         first = at[~ok].iloc[0].tz_convert("Asia/Shanghai")
         earliest = pd.Timestamp(published[0]["valid_from"]).tz_convert("Asia/Shanghai")
-        raise BadInput(f"{first:%Y-%m-%d %H:%M} 时没有生效的网格划分（最早的划分自 "
-                       f"{earliest:%Y-%m-%d} 起生效）", details={"rows": _rows(~ok)})
+        raise BadInput(
+            f"{first:%Y-%m-%d %H:%M} 时没有生效的网格划分（最早的划分自 "
+            f"{earliest:%Y-%m-%d} 起生效）",
+            details={"rows": _rows(~ok)},
+        )
     ids = np.array([d["id"] for d in published])
     return ids[pos]
 
@@ -86,7 +97,9 @@ def _outside(lon: np.ndarray, lat: np.ndarray, rows: np.ndarray) -> OutsideStree
         return OutsideStreet(f"该位置{where}不在本街道的网格范围内，请核对坐标。")
     return OutsideStreet(
         f"有 {len(rows)} 条记录的位置不在本街道的网格范围内，例如第 {first + 1} 条{where}；"
-        "未保存任何记录。", details={"rows": [int(r) + 1 for r in rows[:100]]})
+        "未保存任何记录。",
+        details={"rows": [int(r) + 1 for r in rows[:100]]},
+    )
 
 
 def _rows(mask: np.ndarray) -> list[int]:

@@ -19,9 +19,16 @@ from gridmap.data import divisions
 from gridmap.errors import BadInput, Conflict, NotFound
 
 
-def load_draft(conn: psycopg.Connection, street_code: str, name: str,
-               package_areas: pd.DataFrame, villages: pd.DataFrame, grids: pd.DataFrame,
-               units: gpd.GeoDataFrame, note: str = "") -> int:
+def load_draft(
+    conn: psycopg.Connection,
+    street_code: str,
+    name: str,
+    package_areas: pd.DataFrame,
+    villages: pd.DataFrame,
+    grids: pd.DataFrame,
+    units: gpd.GeoDataFrame,
+    note: str = "",
+) -> int:
     """Check and store a complete division as a draft; returns its id."""
     areas = boundaries.assemble(package_areas, villages, grids, units)
     with conn.transaction():
@@ -43,13 +50,16 @@ def publish(conn: psycopg.Connection, division_id: int, effective: datetime) -> 
         street = draft["street_code"]
         later = divisions.later_than(conn, street, effective)
         if later:
-            raise Conflict(f"已有区划版本在 {later[0]['valid_from']:%Y-%m-%d} 或之后生效，"
-                           "新版本的生效时间必须晚于它")
+            raise Conflict(
+                f"已有区划版本在 {later[0]['valid_from']:%Y-%m-%d} 或之后生效，"
+                "新版本的生效时间必须晚于它"
+            )
         for current in divisions.published(conn, street):
             newest = divisions.latest_incident_time(conn, current["id"])
             if current["valid_to"] is None and newest is not None and newest >= effective:
                 raise Conflict(
                     f"生效时间 {effective:%Y-%m-%d} 早于现行区划上最新事件的发生时间"
-                    f"（{newest:%Y-%m-%d %H:%M}），这些事件将失去所属区划")
+                    f"（{newest:%Y-%m-%d %H:%M}），这些事件将失去所属区划"
+                )
         divisions.close_open(conn, street, effective)
         divisions.mark_published(conn, division_id, effective)

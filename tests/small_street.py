@@ -1,13 +1,13 @@
 """A small street built in the tests (mapit style): four square units in two villages.
 
-    y=30.02 +---------+---------+
-            |   U3    |   U4    |      V1 = U1 + U3 (grid G1)
-            | V1 / G1 | V2 / G3 |      V2 = U2 (grid G2) + U4 (grid G3)
-    y=30.01 +---------+---------+      P1 = V1, P2 = V2
-            |   U1    |   U2    |
-            | V1 / G1 | V2 / G2 |      division "B" moves U4 into G2 and drops G3
-    y=30.00 +---------+---------+
-          x=114.00  114.01    114.02
+y=30.02 +---------+---------+
+        |   U3    |   U4    |      V1 = U1 + U3 (grid G1)
+        | V1 / G1 | V2 / G3 |      V2 = U2 (grid G2) + U4 (grid G3)
+y=30.01 +---------+---------+      P1 = V1, P2 = V2
+        |   U1    |   U2    |
+        | V1 / G1 | V2 / G2 |      division "B" moves U4 into G2 and drops G3
+y=30.00 +---------+---------+
+      x=114.00  114.01    114.02
 """
 
 from __future__ import annotations
@@ -34,21 +34,35 @@ def square(col: int, row: int) -> shapely.Polygon:
 
 def frames(moved: bool = False):
     package_areas = pd.DataFrame({"code": [CODE + "-P1", CODE + "-P2"], "name": ["一片", "二片"]})
-    villages = pd.DataFrame({"code": [V1, V2], "name": ["甲村", "乙社区"], "kind": ["村", "社区"],
-                             "package_area_code": [CODE + "-P1", CODE + "-P2"]})
+    villages = pd.DataFrame(
+        {
+            "code": [V1, V2],
+            "name": ["甲村", "乙社区"],
+            "kind": ["村", "社区"],
+            "package_area_code": [CODE + "-P1", CODE + "-P2"],
+        }
+    )
     grid_codes = [G1, G2] if moved else [G1, G2, G3]
-    grids = pd.DataFrame({"code": grid_codes, "name": [f"网格{c[-1]}" for c in grid_codes],
-                          "village_code": [c[:12] for c in grid_codes]})
-    units = gpd.GeoDataFrame({
-        "code": [U1, U3, U2, U4],
-        "name": ["张家湾", "李家台", "幸福小区", "和平小区"],
-        "kind": ["自然湾", "自然湾", "小区", "小区"],
-        "village_code": [V1, V1, V2, V2],
-        "grid_code": [G1, G1, G2, G2 if moved else G3],
-        "households": [40, 30, 300, 250],
-        "population": [120, 90, 900, 760],
-        "geometry": [square(0, 0), square(0, 1), square(1, 0), square(1, 1)],
-    }, crs=4326)
+    grids = pd.DataFrame(
+        {
+            "code": grid_codes,
+            "name": [f"网格{c[-1]}" for c in grid_codes],
+            "village_code": [c[:12] for c in grid_codes],
+        }
+    )
+    units = gpd.GeoDataFrame(
+        {
+            "code": [U1, U3, U2, U4],
+            "name": ["张家湾", "李家台", "幸福小区", "和平小区"],
+            "kind": ["自然湾", "自然湾", "小区", "小区"],
+            "village_code": [V1, V1, V2, V2],
+            "grid_code": [G1, G1, G2, G2 if moved else G3],
+            "households": [40, 30, 300, 250],
+            "population": [120, 90, 900, 760],
+            "geometry": [square(0, 0), square(0, 1), square(1, 0), square(1, 1)],
+        },
+        crs=4326,
+    )
     return package_areas, villages, grids, units
 
 
@@ -59,26 +73,45 @@ def create(conn, published_from: str = "2020-01-01T00:00:00+08:00") -> int:
         streets.upsert(conn, CODE, "测试街道", synthetic=True)
         division = planning.load_draft(conn, CODE, "A", *frames())
         planning.publish(conn, division, pd.Timestamp(published_from).to_pydatetime())
-        staff = pd.DataFrame({
-            "name": ["包一", "包二", "书记甲", "书记乙", "组长一", "组长三", "组长二", "组长四",
-                     "网格员一", "网格员二", "网格员三", "网格员二接任"],
-            "gender": ["男"] * 12, "phone": [None] * 12, "title": [""] * 12,
-            "lon": [None] * 12, "lat": [None] * 12,
-        })
+        staff = pd.DataFrame(
+            {
+                "name": [
+                    "包一",
+                    "包二",
+                    "书记甲",
+                    "书记乙",
+                    "组长一",
+                    "组长三",
+                    "组长二",
+                    "组长四",
+                    "网格员一",
+                    "网格员二",
+                    "网格员三",
+                    "网格员二接任",
+                ],
+                "gender": ["男"] * 12,
+                "phone": [None] * 12,
+                "title": [""] * 12,
+                "lon": [None] * 12,
+                "lat": [None] * 12,
+            }
+        )
         ids = dict(zip(staff["name"], people.add_people(conn, CODE, staff), strict=True))
         t0, t1 = pd.Timestamp("2019-01-01T00:00+08:00"), pd.Timestamp("2021-07-01T00:00+08:00")
-        rows = [("包一", "package_leader", CODE + "-P1", t0, pd.NaT),
-                ("包二", "package_leader", CODE + "-P2", t0, pd.NaT),
-                ("书记甲", "village_secretary", V1, t0, pd.NaT),
-                ("书记乙", "village_secretary", V2, t0, pd.NaT),
-                ("组长一", "group_leader", U1, t0, pd.NaT),
-                ("组长三", "group_leader", U3, t0, pd.NaT),
-                ("组长二", "group_leader", U2, t0, pd.NaT),
-                ("组长四", "group_leader", U4, t0, pd.NaT),
-                ("网格员一", "grid_member", G1, t0, pd.NaT),
-                ("网格员二", "grid_member", G2, t0, t1),
-                ("网格员二接任", "grid_member", G2, t1, pd.NaT),
-                ("网格员三", "grid_member", G3, t0, pd.NaT)]
+        rows = [
+            ("包一", "package_leader", CODE + "-P1", t0, pd.NaT),
+            ("包二", "package_leader", CODE + "-P2", t0, pd.NaT),
+            ("书记甲", "village_secretary", V1, t0, pd.NaT),
+            ("书记乙", "village_secretary", V2, t0, pd.NaT),
+            ("组长一", "group_leader", U1, t0, pd.NaT),
+            ("组长三", "group_leader", U3, t0, pd.NaT),
+            ("组长二", "group_leader", U2, t0, pd.NaT),
+            ("组长四", "group_leader", U4, t0, pd.NaT),
+            ("网格员一", "grid_member", G1, t0, pd.NaT),
+            ("网格员二", "grid_member", G2, t0, t1),
+            ("网格员二接任", "grid_member", G2, t1, pd.NaT),
+            ("网格员三", "grid_member", G3, t0, pd.NaT),
+        ]
         frame = pd.DataFrame(rows, columns=["who", "role", "scope_code", "valid_from", "valid_to"])
         people.assign(conn, CODE, frame.assign(person_id=frame["who"].map(ids)))
     return division

@@ -72,7 +72,8 @@ def test_geos_attribution_agrees_with_postgis_on_random_points(conn, placement, 
                     ORDER BY u.code LIMIT 1) AS code
              FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(x, y, n)
             ORDER BY n""",
-        (st.CODE, list(lon), list(lat))).fetchall()
+        (st.CODE, list(lon), list(lat)),
+    ).fetchall()
     assert list(ours["unit_code"]) == [r["code"] for r in theirs]
 
 

@@ -25,17 +25,36 @@ def create_draft(conn: psycopg.Connection, street_code: str, name: str, note: st
 
 def insert_areas(conn: psycopg.Connection, division_id: int, street_code: str, areas) -> None:
     """Write the package areas, villages, grids and units of a draft (see gridmap.boundaries)."""
-    pa_ids = _insert(conn, "package_area", division_id, street_code, areas.package_areas,
-                     ["code", "name"])
-    villages = areas.villages.assign(package_area_id=areas.villages["package_area_code"].map(pa_ids))
-    village_ids = _insert(conn, "village", division_id, street_code, villages,
-                          ["code", "name", "kind", "package_area_id"])
+    pa_ids = _insert(
+        conn, "package_area", division_id, street_code, areas.package_areas, ["code", "name"]
+    )
+    villages = areas.villages.assign(
+        package_area_id=areas.villages["package_area_code"].map(pa_ids)
+    )
+    village_ids = _insert(
+        conn,
+        "village",
+        division_id,
+        street_code,
+        villages,
+        ["code", "name", "kind", "package_area_id"],
+    )
     grids = areas.grids.assign(village_id=areas.grids["village_code"].map(village_ids))
-    grid_ids = _insert(conn, "grid", division_id, street_code, grids, ["code", "name", "village_id"])
-    units = areas.units.assign(village_id=areas.units["village_code"].map(village_ids),
-                               grid_id=areas.units["grid_code"].map(grid_ids))
-    _insert(conn, "unit", division_id, street_code, units,
-            ["code", "name", "kind", "households", "population", "village_id", "grid_id"])
+    grid_ids = _insert(
+        conn, "grid", division_id, street_code, grids, ["code", "name", "village_id"]
+    )
+    units = areas.units.assign(
+        village_id=areas.units["village_code"].map(village_ids),
+        grid_id=areas.units["grid_code"].map(grid_ids),
+    )
+    _insert(
+        conn,
+        "unit",
+        division_id,
+        street_code,
+        units,
+        ["code", "name", "kind", "households", "population", "village_id", "grid_id"],
+    )
     conn.execute(
         "UPDATE division SET boundary = ST_Multi(ST_SetSRID(ST_GeomFromWKB(%s), 4326))"
         " WHERE id = %s",
@@ -43,16 +62,20 @@ def insert_areas(conn: psycopg.Connection, division_id: int, street_code: str, a
     )
 
 
-def _insert(conn, table: str, division_id: int, street_code: str, frame: pd.DataFrame,
-            columns: list[str]) -> dict[str, int]:
+def _insert(
+    conn, table: str, division_id: int, street_code: str, frame: pd.DataFrame, columns: list[str]
+) -> dict[str, int]:
     cols = ", ".join(columns)
     marks = ", ".join(["%s"] * len(columns))
-    sql = (f"INSERT INTO {table} (division_id, street_code, {cols}, geom)"
-           f" VALUES (%s, %s, {marks}, ST_SetSRID(ST_GeomFromWKB(%s), 4326)) RETURNING id, code")
+    sql = (
+        f"INSERT INTO {table} (division_id, street_code, {cols}, geom)"
+        f" VALUES (%s, %s, {marks}, ST_SetSRID(ST_GeomFromWKB(%s), 4326)) RETURNING id, code"
+    )
     rows = [
         (division_id, street_code, *[_plain(v) for v in values], wkb)
-        for values, wkb in zip(frame[columns].itertuples(index=False),
-                               to_multi_wkb(frame["geometry"]), strict=True)
+        for values, wkb in zip(
+            frame[columns].itertuples(index=False), to_multi_wkb(frame["geometry"]), strict=True
+        )
     ]
     with conn.cursor() as cur:
         cur.executemany(sql, rows, returning=True)
@@ -98,8 +121,18 @@ def units_for_index(conn: psycopg.Connection, division_id: int) -> pd.DataFrame:
             WHERE u.division_id = %s""",
         (division_id,),
     ).fetchall()
-    frame = pd.DataFrame(rows, columns=["unit_id", "code", "grid_id", "grid_code",
-                                        "village_code", "package_area_code", "wkb"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "unit_id",
+            "code",
+            "grid_id",
+            "grid_code",
+            "village_code",
+            "package_area_code",
+            "wkb",
+        ],
+    )
     frame["geometry"] = from_wkb(frame.pop("wkb"))
     return frame
 

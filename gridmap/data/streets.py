@@ -14,8 +14,9 @@ def upsert(conn: psycopg.Connection, code: str, name: str, synthetic: bool) -> N
 
 
 def get(conn: psycopg.Connection, code: str) -> dict | None:
-    return conn.execute("SELECT code, name, synthetic FROM street WHERE code = %s",
-                        (code,)).fetchone()
+    return conn.execute(
+        "SELECT code, name, synthetic FROM street WHERE code = %s", (code,)
+    ).fetchone()
 
 
 def purge(conn: psycopg.Connection, code: str) -> None:
@@ -25,8 +26,15 @@ def purge(conn: psycopg.Connection, code: str) -> None:
     guard trigger pass for this one deliberate, whole-street deletion.
     """
     conn.execute("SELECT set_config('gridmap.purge', %s, true)", (code,))
-    for table in ("incident_event", "incident_party", "incident", "load_batch",
-                  "assignment", "person", "demo_hotspot"):
+    for table in (
+        "incident_event",
+        "incident_party",
+        "incident",
+        "load_batch",
+        "assignment",
+        "person",
+        "demo_hotspot",
+    ):
         conn.execute(f"DELETE FROM {table} WHERE street_code = %s", (code,))
     conn.execute("DELETE FROM division WHERE street_code = %s", (code,))
     conn.execute("DELETE FROM street WHERE code = %s", (code,))
