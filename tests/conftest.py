@@ -1,0 +1,157 @@
+"""Test fixtures: a real embedded PostgreSQL + PostGIS started by the test session itself.
+
+The cluster lives in a fresh temporary folder (readable by the unprivileged user the server
+runs as when the tests run as root), is migrated, receives the demo street once, and is stopped
+at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from gridmap import cluster, config, create_app, db, migrate
+from gridmap.placement import Placement
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def settings():
+    folder = Path(tempfile.mkdtemp(prefix="gridmap-test-"))
+    folder.chmod(0o755)
+    values = config.load(
+        {"INSTANCE_DIR": str(folder), "DATABASE_URL": "", "PG_PORT": 54391}, environ={}
+    )
+    pg = cluster.from_config(values)
+    pg.init()
+    pg.start()
+    pg.ensure_database()
+    with db.connect(values) as conn:
+        migrate.migrate(conn)
+    yield values
+    pg.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def demo_loaded(settings):
+    from gridmap.demo import build, load
+
+    with db.connect(settings) as conn:
+        load.load_demo(conn)
+    return build()
+
+
+@pytest.fixture()
+def conn(settings):
+    with db.connect(settings) as connection:
+        yield connection
+
+
+@pytest.fixture()
+def placement():
+    return Placement()
+
+
+@pytest.fixture()
+def app(settings, demo_loaded):
+    application = create_app({**settings, "TESTING": True})
+    yield application
+    db.close(application)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+class Served:
+    """An app served over HTTP on localhost, for the browser."""
+
+    def __init__(self, test_config: dict):
+        self.app = create_app({**test_config, "TESTING": True})
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        db.close(self.app)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings, demo_loaded):
+    served = Served(settings)
+    yield served.url
+    served.close()
+
+
+@pytest.fixture()
+def serve():
+    """Serve an app with other settings (e.g. another street) for one test."""
+    started = []
+
+    def start(test_config: dict) -> str:
+        started.append(Served(test_config))
+        return started[-1].url
+
+    yield start
+    for served in started:
+        served.close()
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("GRIDMAP_CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        pytest.fail(f"找不到 Chromium（{executable}）：请运行 scripts/setup.sh --test")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skipped test fails: a database or browser test that did not run proves nothing."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"跳过的测试视为失败 / a skipped test fails here: {report.longrepr}"
