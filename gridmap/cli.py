@@ -1,0 +1,237 @@
+"""The ``gridmap`` command line.
+
+Commands that change data are safe to rerun (``db init``, ``demo``) or show what they would do
+unless told ``--commit`` (``load-incidents``). Errors print their message for a person and exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from gridmap import cluster, config, db
+from gridmap.errors import GridmapError
+
+
+class Context:
+    def __init__(self) -> None:
+        self.config = config.load()
+
+    def cluster(self) -> cluster.Cluster | None:
+        return None if self.config["DATABASE_URL"] else cluster.from_config(self.config)
+
+
+class Group(click.Group):
+    """Turns every GridmapError into a readable message and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GridmapError as exc:
+            click.echo(f"错误：{exc.message}", err=True)
+            if exc.details:
+                click.echo(json.dumps(exc.details, ensure_ascii=False, indent=1), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=Group)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """gridmap：街道网格化治理地图。"""
+    ctx.obj = Context()
+
+
+@main.group("db")
+def db_group() -> None:
+    """数据库：初始化、启动、停止、迁移。"""
+
+
+@db_group.command("init")
+@click.pass_obj
+def db_init(obj: Context) -> None:
+    """创建（若无）并启动内置数据库，建库并执行全部迁移。可重复运行。"""
+    ensure_database(obj)
+
+
+@db_group.command("start")
+@click.pass_obj
+def db_start(obj: Context) -> None:
+    """启动内置数据库。"""
+    c = _embedded(obj)
+    if c.start():
+        click.echo(f"内置数据库已启动：{c.data_dir}")
+    else:
+        click.echo(f"内置数据库已在运行，无需再次启动：{c.data_dir}")
+
+
+@db_group.command("stop")
+@click.pass_obj
+def db_stop(obj: Context) -> None:
+    """停止内置数据库（快速而干净地关闭）。"""
+    c = _embedded(obj)
+    click.echo("内置数据库已停止。" if c.stop() else "内置数据库没有在运行。")
+
+
+@db_group.command("status")
+@click.pass_obj
+def db_status(obj: Context) -> None:
+    """显示数据库位置与状态。"""
+    c = obj.cluster()
+    if c is None:
+        click.echo("使用外部数据库（GRIDMAP_DATABASE_URL）。")
+        return
+    state = "运行中" if c.is_running() else ("已停止" if c.is_initialized() else "未初始化")
+    click.echo(f"内置数据库：{state}\n数据目录：{c.data_dir}\n连接：{c.url}")
+
+
+@db_group.command("migrate")
+@click.pass_obj
+def db_migrate(obj: Context) -> None:
+    """执行尚未执行的数据库迁移。"""
+    from gridmap import migrate
+
+    with db.connect(obj.config) as conn:
+        names = migrate.migrate(conn)
+    click.echo("已执行迁移：" + "、".join(names) if names else "数据库结构已是最新。")
+
+
+@main.command("demo")
+@click.option("--reload", is_flag=True, help="即使已载入也重新生成并载入。")
+@click.pass_obj
+def demo_cmd(obj: Context, reload: bool) -> None:
+    """生成并载入侏儒山街道示意数据（确定性生成，可重复运行）。"""
+    from gridmap.demo import load
+
+    ensure_database(obj)
+    with db.connect(obj.config) as conn:
+        if not reload and load.is_loaded(conn):
+            click.echo("示意数据已载入（如需重新生成，请加 --reload）。")
+            return
+        figures = load.load_demo(conn)
+    click.echo("示意数据已载入：" + "，".join(f"{k} {v}" for k, v in figures.items()))
+
+
+@main.command("locate")
+@click.argument("lon")
+@click.argument("lat")
+@click.option("--at", default=None, help="时间（ISO 格式），默认现在。")
+@click.option("--crs", type=click.Choice(["wgs84", "gcj02"]), default="wgs84")
+@click.pass_obj
+def locate_cmd(obj: Context, lon: str, lat: str, at: str | None, crs: str) -> None:
+    """回答某点属于哪个片区、村（社区）、网格，以及各级责任人。"""
+    from gridmap import coords
+    from gridmap.locate import locate
+    from gridmap.placement import Placement
+    from gridmap.web.api import parse_at
+
+    x, y = coords.parse_lonlat(lon, lat)
+    if crs == "gcj02":
+        xs, ys = coords.gcj02_to_wgs84([x], [y])
+        x, y = float(xs[0]), float(ys[0])
+    with db.connect(obj.config) as conn:
+        answer = locate(conn, Placement(), obj.config["STREET_CODE"], x, y, parse_at(at))
+    click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+
+
+@main.command("load-incidents")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--crs", type=click.Choice(["wgs84", "gcj02"]), default="wgs84", help="文件中坐标的坐标系。"
+)
+@click.option("--commit", is_flag=True, help="真正写入；不加则只检查并报告将写入什么。")
+@click.pass_obj
+def load_incidents_cmd(obj: Context, path: Path, crs: str, commit: bool) -> None:
+    """从 CSV 批量载入事件（全部成功或全部不写入）。"""
+    import pandas as pd
+
+    from gridmap import incidents
+    from gridmap.data import incidents as data
+    from gridmap.placement import Placement
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    street = obj.config["STREET_CODE"]
+    with db.connect(obj.config) as conn:
+        if not commit:
+            checked = incidents.prepare(frame, data.reference(conn), crs)
+            placed = Placement().place(
+                conn, street, checked["lon"], checked["lat"], checked["occurred_at"]
+            )
+            click.echo(
+                f"检查通过：{len(checked)} 条记录可落入 {placed['grid_code'].nunique()} "
+                "个网格。未写入（加 --commit 写入）。"
+            )
+            return
+        result = incidents.load(conn, Placement(), street, frame, source=str(path), crs=crs)
+    click.echo(f"已写入 {result.rows} 条事件（批次 {result.batch_id}）。")
+
+
+@main.command("serve")
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+@click.pass_obj
+def serve_cmd(obj: Context, host: str | None, port: int | None) -> None:
+    """启动网页服务。"""
+    serve(obj, host, port)
+
+
+@main.command("run-demo")
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+@click.pass_context
+def run_demo(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """准备数据库、载入示意数据并启动网页服务；退出时停止由它启动的内置数据库。"""
+    c = ctx.obj.cluster()
+    was_running = c is not None and c.is_running()
+    try:
+        ctx.invoke(demo_cmd, reload=False)
+        serve(ctx.obj, host, port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if c is not None and not was_running and c.stop():
+            click.echo("内置数据库已停止。")
+
+
+def serve(obj: Context, host: str | None, port: int | None) -> None:
+    import waitress
+
+    from gridmap import create_app
+
+    app = create_app()
+    host = host or app.config["HOST"]
+    port = port or int(app.config["PORT"])
+    click.echo(f"gridmap 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    signal.signal(signal.SIGTERM, _interrupt)  # stop as cleanly on `kill` as on Ctrl+C
+    waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def ensure_database(obj: Context) -> None:
+    """Embedded: create and start the cluster if needed. Then create the schema."""
+    from gridmap import migrate
+
+    c = obj.cluster()
+    if c is not None:
+        if c.init():
+            click.echo(f"已创建内置数据库：{c.data_dir}")
+        if c.start():
+            click.echo("内置数据库已启动。")
+        c.ensure_database()
+    with db.connect(obj.config) as conn:
+        names = migrate.migrate(conn)
+    if names:
+        click.echo("已执行迁移：" + "、".join(names))
+
+
+def _embedded(obj: Context) -> cluster.Cluster:
+    c = obj.cluster()
+    if c is None:
+        raise GridmapError("已设置 GRIDMAP_DATABASE_URL，使用外部数据库；内置数据库命令不适用。")
+    return c

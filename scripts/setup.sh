@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Sets up gridmap on this machine; safe to run again (it only installs what is missing).
+#
+#   bash scripts/setup.sh          # to run gridmap: PostgreSQL + PostGIS, Node/npm, Python venv, assets
+#   bash scripts/setup.sh --test   # also what the tests need: Chromium and a CJK font
+#
+# As root it installs Debian packages with apt-get; otherwise it says exactly what to install.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+WANT_TEST=0
+[ "${1:-}" = "--test" ] && WANT_TEST=1
+
+say() { echo "setup: $*"; }
+die() { echo "setup: $*" >&2; exit 1; }
+
+# ------------------------------------------------------------- 1. Debian packages
+pg_major() { ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1; }
+missing=()
+[ -x "/usr/lib/postgresql/$(pg_major)/bin/initdb" ] || missing+=(postgresql)
+major="$(pg_major)"; major="${major:-15}"
+ls "/usr/share/postgresql/$major/extension/postgis.control" >/dev/null 2>&1 \
+    || missing+=("postgresql-$major-postgis-3")
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+if [ "$WANT_TEST" = 1 ]; then
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        die "缺少系统软件包，请以 root 安装后重试 / missing Debian packages, install them as root:
+    apt-get update && apt-get install -y ${missing[*]}"
+    fi
+    say "安装 / installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+    # PostGIS for the PostgreSQL version that is now installed, if the first pass lacked it.
+    major="$(pg_major)"
+    ls "/usr/share/postgresql/$major/extension/postgis.control" >/dev/null 2>&1 \
+        || apt-get install -y -qq "postgresql-$major-postgis-3" >/dev/null
+fi
+
+# ------------------------------------------------------------- 2. Python environment
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "需要 Python 3.11 或更新版本 / Python 3.11 or newer is required"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+extras=""
+[ "$WANT_TEST" = 1 ] && extras="[test]"
+stamp=".venv/.gridmap-installed$extras"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "安装 Python 依赖 / installing Python packages"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e ".$extras"
+    echo "$want" > "$stamp"
+fi
+
+# ------------------------------------------------------------- 3. Front-end assets (no CDN)
+PYTHON=.venv/bin/python bash scripts/vendor-assets.sh >/dev/null
+say "就绪 / ready"

@@ -1,0 +1,116 @@
+"""The embedded cluster and the command line around it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from gridmap import cli, cluster, config, db
+from gridmap.errors import DatabaseUnavailable
+
+
+def run(args, env):
+    return CliRunner().invoke(cli.main, args, env=env, catch_exceptions=False)
+
+
+def env_for(settings) -> dict:
+    return {
+        "GRIDMAP_INSTANCE_DIR": settings["INSTANCE_DIR"],
+        "GRIDMAP_PG_PORT": str(settings["PG_PORT"]),
+        "GRIDMAP_DATABASE_URL": "",
+    }
+
+
+def test_a_second_start_on_a_running_cluster_says_so(settings):
+    result = run(["db", "start"], env_for(settings))
+    assert result.exit_code == 0
+    assert "已在运行" in result.output
+    assert cluster.from_config(settings).is_running()
+
+
+def test_status_and_migrate_are_safe_to_repeat(settings):
+    env = env_for(settings)
+    assert "运行中" in run(["db", "status"], env).output
+    assert "已是最新" in run(["db", "migrate"], env).output
+
+
+def test_a_missing_database_is_a_clear_error(tmp_path):
+    values = config.load(
+        {
+            "INSTANCE_DIR": str(tmp_path),
+            "DATABASE_URL": f"postgresql://nobody@/gridmap?host={tmp_path}&port=1",
+        },
+        environ={},
+    )
+    try:
+        db.connect(values)
+    except DatabaseUnavailable as exc:
+        assert "无法连接数据库" in exc.message
+    else:
+        raise AssertionError("connecting to nothing must fail")
+
+
+def test_cli_reports_a_missing_database_and_exits_1(tmp_path):
+    result = CliRunner().invoke(
+        cli.main,
+        ["db", "migrate"],
+        env={"GRIDMAP_DATABASE_URL": f"postgresql://nobody@/x?host={tmp_path}&port=1"},
+    )
+    assert result.exit_code == 1
+    assert "错误：无法连接数据库" in result.output
+
+
+def test_embedded_commands_refuse_with_an_external_url(tmp_path):
+    result = CliRunner().invoke(
+        cli.main, ["db", "start"], env={"GRIDMAP_DATABASE_URL": "postgresql://x@/y"}
+    )
+    assert result.exit_code == 1 and "外部数据库" in result.output
+
+
+def test_stop_then_start_again():
+    """A cluster of its own: created, started, stopped cleanly, started again."""
+    folder = Path(tempfile.mkdtemp(prefix="gridmap-test-"))
+    folder.chmod(0o755)  # the server's own user must reach it when the tests run as root
+    values = config.load({"INSTANCE_DIR": str(folder), "PG_PORT": 54392}, environ={})
+    pg = cluster.from_config(values)
+    assert pg.init() is True and pg.init() is False
+    assert pg.start() is True and pg.start() is False
+    pg.ensure_database()
+    with db.connect(values) as conn:
+        assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1
+    assert pg.stop() is True and pg.stop() is False
+    assert not pg.is_running()
+    assert pg.start() is True
+    pg.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_locate_command_prints_json(settings, demo_loaded):
+    result = run(["locate", "113.838", "30.4417", "--at", "2023-06-01"], env_for(settings))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["village"]["name"] == "侏儒社区"
+
+
+def test_load_incidents_is_a_dry_run_without_commit(settings, demo_loaded, tmp_path, conn):
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        "kind,status,lon,lat,occurred_at,title\n"
+        "dispute,found,113.838,30.4417,2023-06-01 10:00,测试\n",
+        encoding="utf-8",
+    )
+    before = conn.execute("SELECT count(*) AS n FROM incident").fetchone()["n"]
+    dry = run(["load-incidents", str(path)], env_for(settings))
+    assert "检查通过" in dry.output and "未写入" in dry.output
+    assert conn.execute("SELECT count(*) AS n FROM incident").fetchone()["n"] == before
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "kind,status,lon,lat,occurred_at\nriot,found,113.8,30.4,2023-06-01\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli.main, ["load-incidents", str(bad), "--commit"], env=env_for(settings)
+    )
+    assert result.exit_code == 1 and "未知的事件类型" in result.output
