@@ -103,7 +103,8 @@ def _times(values: pd.Series, col: str, required: bool) -> pd.Series:
         text = text.where(zoned | text.isna(), text + "+08:00")
         parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
     bad = parsed.isna() if required else parsed.isna() & values.notna()
-    _check(np.flatnonzero(bad.to_numpy()), f"时间无法识别（字段 {col}），请用 2023-05-01 08:30 的格式")
+    message = f"时间无法识别（字段 {col}），请用 2023-05-01 08:30 的格式"
+    _check(np.flatnonzero(bad.to_numpy()), message)
     return parsed.dt.as_unit("us")
 
 

@@ -17,6 +17,7 @@ die() { echo "setup: $*" >&2; exit 1; }
 
 # ------------------------------------------------------------- 1. Debian packages
 pg_major() { ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1; }
+have_pkg() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]; }
 missing=()
 [ -x "/usr/lib/postgresql/$(pg_major)/bin/initdb" ] || missing+=(postgresql)
 major="$(pg_major)"; major="${major:-15}"
@@ -26,7 +27,7 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ "$WANT_TEST" = 1 ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
-    fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+    have_pkg fonts-noto-cjk || missing+=(fonts-noto-cjk)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
