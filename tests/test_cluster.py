@@ -114,3 +114,15 @@ def test_load_incidents_is_a_dry_run_without_commit(settings, demo_loaded, tmp_p
         cli.main, ["load-incidents", str(bad), "--commit"], env=env_for(settings)
     )
     assert result.exit_code == 1 and "未知的事件类型" in result.output
+
+
+def test_with_a_database_url_gridmap_uses_that_server(settings, demo_loaded):
+    """Any PostGIS server given by URL (here: the test cluster, addressed as external)."""
+    external = {
+        "GRIDMAP_DATABASE_URL": cluster.from_config(settings).url,
+        "GRIDMAP_INSTANCE_DIR": "/nonexistent-instance",
+    }
+    assert "外部数据库" in run(["db", "status"], external).output
+    assert "已是最新" in run(["db", "migrate"], external).output
+    answer = run(["locate", "113.838", "30.4417"], external)
+    assert json.loads(answer.output)["street"]["name"] == "侏儒山街道"

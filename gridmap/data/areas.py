@@ -1,4 +1,8 @@
-"""Areas of a division as the pages and the API show them."""
+"""Areas of a division as the pages and the API show them.
+
+Geometries for display are written with 5 decimals (about a metre), as much as a screen
+shows; analyses read the stored geometry, never these.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +43,7 @@ def unit_context(conn: psycopg.Connection, unit_id: int) -> dict:
 def package_areas(conn: psycopg.Connection, division_id: int, at: datetime) -> list[dict]:
     """Package areas with their 包片 leader at ``at`` and GeoJSON geometry."""
     return conn.execute(
-        """SELECT p.code, p.name, ST_AsGeoJSON(p.geom, 6) AS geojson,
+        """SELECT p.code, p.name, ST_AsGeoJSON(p.geom, 5) AS geojson,
                   (SELECT string_agg(pe.name, '、' ORDER BY pe.id)
                      FROM assignment a JOIN person pe
                        ON pe.street_code = a.street_code AND pe.id = a.person_id
@@ -60,7 +64,7 @@ def package_areas(conn: psycopg.Connection, division_id: int, at: datetime) -> l
 def villages(conn: psycopg.Connection, division_id: int) -> list[dict]:
     return conn.execute(
         """SELECT v.code, v.name, v.kind, p.name AS package_area_name,
-                  ST_AsGeoJSON(v.geom, 6) AS geojson,
+                  ST_AsGeoJSON(v.geom, 5) AS geojson,
                   (SELECT count(*) FROM grid g WHERE g.village_id = v.id) AS grids,
                   (SELECT sum(households) FROM unit u WHERE u.village_id = v.id) AS households
              FROM village v JOIN package_area p ON p.id = v.package_area_id
@@ -75,7 +79,7 @@ def grids(conn: psycopg.Connection, division_id: int, at: datetime) -> list[dict
         """WITH g AS (
              SELECT g.id, g.code, g.name, g.street_code, v.code AS village_code,
                     v.name AS village_name, p.code AS package_area_code,
-                    p.name AS package_area_name, ST_AsGeoJSON(g.geom, 6) AS geojson
+                    p.name AS package_area_name, ST_AsGeoJSON(g.geom, 5) AS geojson
                FROM grid g JOIN village v ON v.id = g.village_id
                JOIN package_area p ON p.id = v.package_area_id
               WHERE g.division_id = %(division)s)
