@@ -532,7 +532,7 @@ def test_hotspot_table(street):
     assert list(spots.columns) == ["name", "pattern", "kind", "category", "grid_codes", "months"]
     assert len(spots) >= 3 and spots["name"].is_unique
     assert {"persistent", "diminishing"} <= set(spots["pattern"])
-    assert set(spots["pattern"]) & {"new", "intensifying"}
+    assert set(spots["pattern"]) & {"new", "consecutive", "intensifying"}
     grids = set(street.grids["code"])
     for spot in spots.itertuples():
         assert spot.kind == "dispute"
@@ -571,7 +571,9 @@ def test_hotspot_patterns_in_time(street, located):
         per_month = mine["occurred_at"].dt.month.value_counts().reindex(range(1, 13), fill_value=0)
         if spot.pattern == "persistent":
             assert (per_month >= 4).all()
-        elif spot.pattern in ("new", "intensifying"):
+        elif spot.pattern in ("new", "consecutive", "intensifying"):
             assert per_month[1:8].sum() <= 4 and per_month[12] > per_month[9] >= 4
         elif spot.pattern == "diminishing":
-            assert per_month[1:5].min() >= 8 and per_month[9:12].sum() <= 3
+            # falling all year, still above the background in December
+            assert per_month[1:4].min() >= 10 and per_month[12] >= 3
+            assert per_month[1:3].mean() > 2 * per_month[10:12].mean()

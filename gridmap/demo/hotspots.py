@@ -6,11 +6,15 @@ totals stay as reported):
 
 * persistent — land acquisition (征拆还) disputes, about six a month all year: a road or
   industrial-park project whose compensation keeps being contested;
-* new — labour disputes from September, rising to December: wage arrears at a new workshop
-  (the Spring-Festival pay rush makes it grow); this cluster may take in a grid of the
-  neighbouring village, where the workers live;
-* diminishing — neighbour disputes, high from January to May (crowded houses and returning
-  migrants around Spring Festival) and fading after a village-wide mediation campaign.
+* consecutive — labour disputes from September, rising to December: wage arrears at a new
+  workshop (the Spring-Festival pay rush makes it grow); a problem that is starting, which
+  Esri's Emerging Hot Spot Analysis calls a consecutive hot spot (a run of hot months at the
+  end, never hot before); this cluster may take in a grid of the neighbouring village, where
+  the workers live;
+* diminishing — neighbour disputes, high around Spring Festival (crowded houses and returning
+  migrants) and falling month by month after a village-wide mediation campaign, yet still
+  above the background in December: Esri's diminishing hot spot (hot in at least 90 % of the
+  months including the last, with a significant downward trend).
 
 With 2–3 background disputes per grid a year, 60–75 extra disputes in three grids make each
 hotspot grid hold several times the median.
@@ -41,11 +45,11 @@ class Plant:
 
 PLANTS = (
     Plant("persistent", "acquisition", (6,) * 12, "征拆还纠纷持续热点", False),
-    Plant("new", "labour", (0,) * 8 + (6, 12, 18, 26), "劳资纠纷新增热点", True),
+    Plant("consecutive", "labour", (0,) * 8 + (6, 12, 18, 26), "劳资纠纷连续热点", True),
     Plant(
         "diminishing",
         "neighbour",
-        (15, 14, 13, 11, 9, 5, 3, 2, 0, 0, 0, 0),
+        (16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5),
         "邻里纠纷减弱热点",
         False,
     ),
