@@ -13,8 +13,9 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def create_app(test_config: dict | None = None) -> Flask:
     """The application factory: settings, database pool, blueprints, error pages."""
     from gridmap import clock, config, db
+    from gridmap.analysis import Analyst
     from gridmap.placement import Placement
-    from gridmap.web import api, errors, overview
+    from gridmap.web import api, center, errors, overview
 
     app = Flask(
         __name__,
@@ -27,7 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["local"] = clock.local
     db.init_app(app)
     app.extensions["gridmap.placement"] = Placement()
+    app.extensions["gridmap.analyst"] = Analyst()
     errors.init_app(app)
     app.register_blueprint(overview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(center.bp)
     return app

@@ -7,11 +7,30 @@ the page: popups and tooltips are bound from pre-escaped HTML, never from raw pr
 
 from __future__ import annotations
 
-from layers import grids, package_areas, villages
+from layers import (
+    common,
+    emerging,
+    grid_rates,
+    grids,
+    heat,
+    hotspots,
+    incidents,
+    package_areas,
+    resources,
+    villages,
+)
 
-# Drawing order: fills first, outlines and labels on top.
+# Every map layer, by name. Pages add them fills first, outlines, labels and markers on top.
 REGISTRY = {
     "grids": grids,
+    "grid_rates": grid_rates,
+    "hotspots": hotspots,
+    "emerging": emerging,
+    "heat": heat,
     "villages": villages,
     "package_areas": package_areas,
+    "resources": resources,
+    "incidents": incidents,
 }
+
+__all__ = ["REGISTRY", "common"]

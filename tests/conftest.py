@@ -61,7 +61,7 @@ def placement():
     return Placement()
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def app(settings, demo_loaded):
     application = create_app({**settings, "TESTING": True})
     yield application

@@ -12,8 +12,12 @@ import psycopg
 
 
 def in_force(conn: psycopg.Connection, street_code: str, at: datetime) -> dict | None:
+    """The division in force at ``at``, with the street's outline and its bounding box."""
     return conn.execute(
-        "SELECT id, name, lower(valid) AS valid_from, upper(valid) AS valid_to FROM division"
+        "SELECT id, name, lower(valid) AS valid_from, upper(valid) AS valid_to,"
+        " ST_AsGeoJSON(boundary, 6) AS boundary,"
+        " ARRAY[ST_XMin(boundary), ST_YMin(boundary), ST_XMax(boundary), ST_YMax(boundary)]"
+        " AS boundary_bbox FROM division"
         " WHERE street_code = %s AND status = 'published' AND valid @> %s::timestamptz",
         (street_code, at),
     ).fetchone()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
 
 from gridmap import coords, db
 from gridmap.clock import LOCAL
+from gridmap.data import center as center_data
 from gridmap.errors import BadInput
 from gridmap.locate import locate
+from layers.common import table
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -48,3 +51,110 @@ def parse_at(text: str | None) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=LOCAL)
     return value
+
+
+MARKER_LIMIT = 2000  # more incidents than this in a view are shown as counts per grid
+DETAIL_ZOOM = 14  # below this zoom a view shows counts per grid
+PEOPLE = {"package_leader": "包片领导", "village_secretary": "村书记", "grid_member": "网格员"}
+
+
+@bp.get("/hotspots")
+def hotspots():
+    """Hot and cold spots per grid (or per fishnet cell, ``layer=cells``) as GeoJSON, for the
+    same filters as the governance center's page."""
+    from gridmap.web import center
+
+    layer = request.args.get("layer", "grids")
+    if layer not in ("grids", "cells"):
+        raise BadInput("layer 只能是 grids 或 cells")
+    with db.connection() as conn:
+        f, _ref = center.current_filters(conn)
+        result = center.analyse(conn, f)
+    rows = center.in_scope(result.grids, f) if layer == "grids" else result.cells
+    keep = ["code", "name", "count", "z", "p", "gi_bin"]
+    if layer == "grids":
+        keep += [
+            "village_name",
+            "package_area_name",
+            "leader",
+            "households",
+            "rate",
+            "q",
+            "category",
+            "category_name",
+            "trend_z",
+            "trend_p",
+        ]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(r["geojson"]),
+            "properties": {k: _plain(r[k]) for k in keep},
+        }
+        for r in rows.to_dict("records")
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "division": {"id": result.division["id"], "name": result.division["name"]},
+        "period": {"from": f.date_from.isoformat(), "to": f.date_to.isoformat()},
+        "total": result.total,
+    }
+
+
+@bp.get("/incidents")
+def incidents_in_view():
+    """Incidents in a map view (``bbox=west,south,east,north``, ``zoom``) for the same filters;
+    counts per grid when the view is wide or holds too many."""
+    from gridmap.web import center
+    from layers.incidents import popup
+
+    bbox = _bbox(request.args.get("bbox", ""))
+    zoom = request.args.get("zoom", type=int, default=DETAIL_ZOOM)
+    street = current_app.config["STREET_CODE"]
+    now = datetime.now(UTC)
+    with db.connection() as conn:
+        f, _ref = center.current_filters(conn)
+        rows = (
+            center_data.in_view(conn, street, f, now, bbox, MARKER_LIMIT + 1)
+            if zoom >= DETAIL_ZOOM
+            else []
+        )
+        if zoom < DETAIL_ZOOM or len(rows) > MARKER_LIMIT:
+            counts = center_data.count_in_view(conn, street, f, now, bbox)
+            items = [
+                {
+                    "lat": c["lat"],
+                    "lon": c["lon"],
+                    "count": c["n"],
+                    "popup": table([("网格", c["grid_code"]), ("事件数", c["n"])]),
+                }
+                for c in counts
+            ]
+            return {"mode": "grids", "items": items, "total": sum(c["n"] for c in counts)}
+    items = [
+        {"lat": r["lat"], "lon": r["lon"], "count": 1, "id": r["id"], "popup": popup(r, PEOPLE)}
+        for r in rows
+    ]
+    return {"mode": "incidents", "items": items, "total": len(items)}
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise BadInput("bbox 应为“西,南,东,北”四个经纬度数值") from None
+    if not (
+        west < east
+        and south < north
+        and -180 <= west
+        and east <= 180
+        and -90 <= south
+        and north <= 90
+    ):
+        raise BadInput("bbox 范围无效：应满足 西<东、南<北，且在经纬度范围内")
+    return west, south, east, north
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value

@@ -18,9 +18,9 @@ def new_map(config: dict, bounds: list[list[float]]) -> folium.Map:
     return m
 
 
-def components(m: folium.Map) -> dict[str, Markup]:
+def components(m: folium.Map, collapsed: bool = False) -> dict[str, Markup]:
     """The map's header, body and script, with every asset served by gridmap itself."""
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=collapsed).add_to(m)
     offline.localize(m, lambda path: url_for("static", filename=path))
     root = m.get_root()
     root.render()

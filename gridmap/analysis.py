@@ -1,0 +1,219 @@
+"""The governance center's analysis of one filter set: counts and rates per grid, Gi* hot and
+cold spots on the grids and on a 500 m fishnet, each grid's emerging pattern over months, and
+a kernel density surface.
+
+Incidents are aggregated in PostGIS (counts per grid and month, counts per 100 m bin); the
+statistics run on those few thousand numbers with :mod:`gridmap.stats`. Hot spots are computed
+over the whole street even when the view is narrowed to one package area, so that a leader's
+view shows the same hot spots as the street's, without edge effects at the area's border.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+from gridmap.data import areas
+from gridmap.data import center as data
+from gridmap.filters import Filters
+from gridmap.stats import emerging, gistar, kde, weights
+from gridmap.stats.fishnet import Fishnet
+
+FINE = 100.0  # metres: the bins PostGIS counts in
+CELL = 500.0  # metres: the fishnet on which Gi* finds finer patterns than grids
+KDE_CELL, BANDWIDTH = 200.0, 800.0  # metres: heat raster and quartic kernel radius
+HEAT_FLOOR = 0.04  # heat cells below this share of the peak are left out of the page
+
+
+@dataclass
+class Analysis:
+    division: dict
+    at: datetime
+    grids: pd.DataFrame  # one row per grid of the division, with statistics
+    cells: pd.DataFrame  # significant fishnet cells: geojson, count, z, p, gi_bin
+    heat: list[tuple[float, float, float]]  # (lat, lon, weight 0–1)
+    total: int
+
+
+class Analyst:
+    """Spatial weights of each published division's grids, built once (divisions never change)."""
+
+    def __init__(self) -> None:
+        self._weights: dict[int, object] = {}
+        self._lock = threading.Lock()
+
+    def grid_weights(self, division_id: int, geojson: list[str]):
+        with self._lock:
+            if division_id not in self._weights:
+                geoms = shapely.from_geojson(geojson)
+                self._weights[division_id] = weights.to_sparse(weights.polygon_weights(geoms))
+            return self._weights[division_id]
+
+    def analyse(
+        self, conn: psycopg.Connection, street_code: str, f: Filters, now: datetime
+    ) -> Analysis:
+        at = min(now, f.end - timedelta(microseconds=1))
+        division = areas.in_force(conn, street_code, at)
+        if division is None:
+            from gridmap.errors import NotFound
+
+            raise NotFound(f"{at:%Y-%m-%d} 没有生效的网格划分。")
+        street_wide = replace(f, package_area="", village="")
+        grids = pd.DataFrame(areas.grids(conn, division["id"], at))
+        cube = _cube(data.grid_month_counts(conn, street_code, street_wide, now), grids, f)
+        w = self.grid_weights(division["id"], list(grids["geojson"]))
+        grids = _grid_statistics(grids, cube, w)
+        frame = _Frame.around(division["boundary_bbox"])
+        bins = pd.DataFrame(
+            data.fine_bins(conn, street_code, street_wide, now, frame.origin, frame.degrees(FINE)),
+            columns=["ix", "iy", "n"],
+        )
+        boundary = shapely.from_geojson(division["boundary"])
+        return Analysis(
+            division,
+            at,
+            grids,
+            _fishnet(bins, frame, boundary),
+            _heat(bins, frame),
+            int(cube.sum()),
+        )
+
+
+def _cube(rows: list[dict], grids: pd.DataFrame, f: Filters) -> np.ndarray:
+    """Counts as months × grids (grid order of ``grids``)."""
+    months = f.months()
+    cube = np.zeros((len(months), len(grids)))
+    col = {code: j for j, code in enumerate(grids["code"])}
+    row = {m: i for i, m in enumerate(months)}
+    for r in rows:
+        if r["grid_code"] in col and r["month"] in row:
+            cube[row[r["month"]], col[r["grid_code"]]] += r["n"]
+    return cube
+
+
+def _grid_statistics(grids: pd.DataFrame, cube: np.ndarray, w) -> pd.DataFrame:
+    counts = cube.sum(axis=0)
+    households = grids["households"].to_numpy(dtype=float)
+    spots = gistar.hotspots(counts, w)
+    trends = emerging.emerging_hotspots(cube, w) if len(cube) >= 2 else _no_trends(len(grids))
+    bounds = shapely.bounds(shapely.from_geojson(list(grids["geojson"])))
+    return grids.assign(
+        count=counts.astype(int),
+        rate=np.where(households > 0, 1000 * counts / np.maximum(households, 1), 0.0),
+        z=spots["z"].to_numpy(),
+        p=spots["p"].to_numpy(),
+        q=spots["q"].to_numpy(),
+        gi_bin=spots["gi_bin"].to_numpy(),
+        category=trends["code"].to_numpy(),
+        category_name=trends["name_zh"].to_numpy(),
+        trend_z=trends["trend_z"].to_numpy(),
+        trend_p=trends["trend_p"].to_numpy(),
+        bounds=[list(map(float, b)) for b in bounds],
+        leader=[_names(p, "package_leader") for p in grids["people"]],
+        grid_member=[_names(p, "grid_member") for p in grids["people"]],
+    )
+
+
+def _no_trends(n: int) -> pd.DataFrame:
+    """A one-month period has no trend to speak of."""
+    return pd.DataFrame(
+        {
+            "code": ["no_pattern"] * n,
+            "name_zh": ["无显著模式"] * n,
+            "trend_z": [0.0] * n,
+            "trend_p": [1.0] * n,
+        }
+    )
+
+
+def _names(people, role: str) -> str:
+    return "、".join(p["name"] for p in (people or []) if p["role"] == role)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A local metric frame (equirectangular at the street's latitude: errors of a few parts
+    in ten thousand over a street, far below a fishnet cell)."""
+
+    lon0: float
+    lat0: float
+    kx: float  # metres per degree of longitude here
+    ky: float  # metres per degree of latitude
+
+    @classmethod
+    def around(cls, bbox: list[float]) -> _Frame:
+        west, south, _east, north = bbox
+        mid = np.radians((south + north) / 2)
+        return cls(west, south, 111_320.0 * float(np.cos(mid)), 110_574.0)
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        return self.lon0, self.lat0
+
+    def degrees(self, metres: float) -> tuple[float, float]:
+        return metres / self.kx, metres / self.ky
+
+    def to_lonlat(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        return self.lon0 + np.asarray(x) / self.kx, self.lat0 + np.asarray(y) / self.ky
+
+
+def _centres(bins: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        (bins["ix"].to_numpy() + 0.5) * FINE,
+        (bins["iy"].to_numpy() + 0.5) * FINE,
+        bins["n"].to_numpy(dtype=float),
+    )
+
+
+def _fishnet(bins: pd.DataFrame, frame: _Frame, boundary) -> pd.DataFrame:
+    """Gi* on 500 m cells inside the street; returns the significant cells only."""
+    west, south, east, north = boundary.bounds
+    width, height = (east - frame.lon0) * frame.kx, (north - frame.lat0) * frame.ky
+    net = Fishnet.covering((0.0, 0.0, width, height), CELL)
+    x, y, n = _centres(bins)
+    counts = net.counts(x, y, n)
+    cx, cy = net.centers()
+    lon, lat = frame.to_lonlat(cx, cy)
+    inside = np.flatnonzero(shapely.contains_xy(boundary, lon, lat))
+    w = weights.lattice_sparse(net.nrows, net.ncols)[inside][:, inside]
+    spots = gistar.hotspots(counts[inside], w)
+    keep = spots["gi_bin"].to_numpy() != 0
+    cells = inside[keep]
+    polygons = net.polygons()[cells]
+    lonlat = shapely.transform(polygons, lambda xy: np.column_stack(frame.to_lonlat(*xy.T)))
+    return pd.DataFrame(
+        {
+            "code": [f"C{c}" for c in cells],
+            "name": [f"格元 {c}" for c in cells],
+            "geojson": shapely.to_geojson(lonlat),
+            "count": counts[cells].astype(int),
+            "z": spots["z"].to_numpy()[keep],
+            "p": spots["p"].to_numpy()[keep],
+            "gi_bin": spots["gi_bin"].to_numpy()[keep],
+        }
+    )
+
+
+def _heat(bins: pd.DataFrame, frame: _Frame) -> list[tuple[float, float, float]]:
+    if bins.empty:
+        return []
+    x, y, n = _centres(bins)
+    grid, net = kde.density(
+        x, y, (0.0, 0.0, x.max() + FINE, y.max() + FINE), KDE_CELL, BANDWIDTH, weights=n
+    )
+    peak = grid.max()
+    if peak <= 0:
+        return []
+    cx, cy = net.centers()
+    lon, lat = frame.to_lonlat(cx, cy)
+    share = grid.ravel() / peak
+    keep = np.flatnonzero(share >= HEAT_FLOOR)
+    return [
+        (round(float(lat[i]), 5), round(float(lon[i]), 5), round(float(share[i]), 3)) for i in keep
+    ]

@@ -1,0 +1,147 @@
+"""The governance center (综治中心): the hotspot map, its filters and the hotspot table.
+
+A 包片 leader's view is the same page narrowed to one package area (``?package_area=``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import shapely
+from flask import Blueprint, current_app, render_template, request, url_for
+
+import layers
+from gridmap import db, filters
+from gridmap.analysis import Analysis
+from gridmap.data import areas, streets
+from gridmap.data import center as center_data
+from gridmap.data import incidents as incident_data
+from gridmap.errors import NotFound
+from gridmap.stats.emerging import CATEGORIES
+from gridmap.web import mapping
+
+bp = Blueprint("center", __name__, url_prefix="/center")
+CELLS_NAME = "热点分析（Gi*，500 米格网）"
+HOT = {
+    "new_hot",
+    "consecutive_hot",
+    "intensifying_hot",
+    "persistent_hot",
+    "diminishing_hot",
+    "sporadic_hot",
+    "oscillating_hot",
+    "historical_hot",
+}
+
+
+def current_filters(conn) -> tuple[filters.Filters, dict]:
+    """The filters of this request, and the reference data they were checked against."""
+    street_code = current_app.config["STREET_CODE"]
+    ref = incident_data.reference(conn)
+    newest = center_data.newest_day(conn, street_code) or datetime.now(UTC).date()
+    return filters.parse(request.args, ref, newest), ref
+
+
+def analyse(conn, f: filters.Filters) -> Analysis:
+    analyst = current_app.extensions["gridmap.analyst"]
+    return analyst.analyse(conn, current_app.config["STREET_CODE"], f, datetime.now(UTC))
+
+
+def in_scope(grids, f: filters.Filters):
+    """The grids of the package area or village the view is narrowed to."""
+    if f.village:
+        return grids[grids["code"].str.startswith(f.village)]
+    if f.package_area:
+        return grids[grids["package_area_code"] == f.package_area]
+    return grids
+
+
+@bp.get("/")
+def page():
+    street_code = current_app.config["STREET_CODE"]
+    with db.connection() as conn:
+        street = streets.get(conn, street_code)
+        if street is None:
+            raise NotFound(f"街道 {street_code} 没有数据。请先运行 gridmap demo 载入示意数据。")
+        f, ref = current_filters(conn)
+        result = analyse(conn, f)
+        pas = areas.package_areas(conn, result.division["id"], result.at)
+        vills = areas.villages(conn, result.division["id"])
+        resources = center_data.resources(conn, street_code, result.division["id"], result.at)
+    metric = request.args.get("metric", "rate") if request.args.get("metric") == "count" else "rate"
+    grids = in_scope(result.grids, f)
+    m = _map(grids, result, pas, resources, f, metric)
+    return render_template(
+        "center.html",
+        street=street,
+        f=f,
+        ref=ref,
+        metric=metric,
+        map=mapping.components(m, collapsed=True),
+        categories=sorted({(c, n) for (k, c), n in ref["categories"].items() if k in f.kinds}),
+        package_areas=pas,
+        villages=vills,
+        states=filters.STATES,
+        total=int(grids["count"].sum()),
+        hotspots=_table(grids),
+        scope_name=_scope_name(f, pas, vills),
+    )
+
+
+def _map(grids, result: Analysis, pas, resources, f, metric):
+    colours = {
+        pa["code"]: layers.common.PALETTE[i % len(layers.common.PALETTE)]
+        for i, pa in enumerate(pas)
+    }
+    west, south, east, north = shapely.total_bounds(shapely.from_geojson(list(grids["geojson"])))
+    m = mapping.new_map(current_app.config, [[south, west], [north, east]])
+    rows = grids.to_dict("records")
+    registry = layers.REGISTRY
+    rates, rate_legend = registry["grid_rates"].build(rows, metric)
+    spots = registry["hotspots"].build(rows)
+    cells = registry["hotspots"].build(result.cells.to_dict("records"), CELLS_NAME, show=False)
+    trends = registry["emerging"].build(rows, {code: colour for code, _n, colour in CATEGORIES})
+    for layer in (
+        rates,
+        spots,
+        cells,
+        trends,
+        registry["heat"].build(result.heat),
+        registry["package_areas"].build(pas, colours),
+        registry["resources"].build(resources),
+    ):
+        layer.add_to(m)
+    cluster, loader = registry["incidents"].build(
+        url_for("api.incidents_in_view") + "?" + _query(f)
+    )
+    cluster.add_to(m)
+    m.add_child(loader)
+    for legend in (
+        rate_legend,
+        registry["hotspots"].legend(spots),
+        registry["emerging"].legend(CATEGORIES, set(grids["category"]), trends),
+    ):
+        m.add_child(legend)
+    return m
+
+
+def _query(f: filters.Filters) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(f.query(), doseq=True)
+
+
+def _table(grids) -> list[dict]:
+    """One row per hotspot grid: significant Gi* hot spots and grids with a hot trend."""
+    hot = grids[(grids["gi_bin"] > 0) | grids["category"].isin(HOT)]
+    hot = hot.sort_values(["gi_bin", "z", "count"], ascending=False)
+    labels = {k: v[1] for k, v in layers.REGISTRY["hotspots"].CLASSES.items()}
+    return [{**r, "gi_label": labels[int(r["gi_bin"])]} for r in hot.to_dict("records")]
+
+
+def _scope_name(f, pas, vills) -> str:
+    if f.village:
+        return next((v["name"] for v in vills if v["code"] == f.village), f.village)
+    if f.package_area:
+        return next((p["name"] for p in pas if p["code"] == f.package_area), f.package_area)
+    return ""

@@ -1,0 +1,101 @@
+"""Incident markers, loaded for the visible area on demand and clustered.
+
+A page never embeds every incident: when the map stops moving it asks ``/api/incidents`` for
+the current view. Zoomed out, the answer is one bubble per grid with its count; zoomed in, the
+incidents themselves, whose popups (escaped on the server) give kind, category, date, status,
+grid and the people responsible. Cluster icons add up the counts of what they hold.
+"""
+
+from __future__ import annotations
+
+from branca.element import MacroElement
+from folium.plugins import MarkerCluster
+from jinja2 import Template
+
+SUM_COUNTS = """
+function (cluster) {
+    var n = 0;
+    cluster.getAllChildMarkers().forEach(function (m) { n += m.options.count || 1; });
+    var size = n < 10 ? 'small' : (n < 100 ? 'medium' : 'large');
+    return L.divIcon({html: '<div><span>' + n + '</span></div>',
+                      className: 'marker-cluster marker-cluster-' + size,
+                      iconSize: L.point(40, 40)});
+}
+"""
+
+
+class OnDemand(MacroElement):
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var cluster = {{ this.cluster.get_name() }};
+            var base = {{ this.url | tojson }};
+            var seq = 0;
+            function bubble(n) {
+                var size = n < 10 ? 'small' : (n < 100 ? 'medium' : 'large');
+                return L.divIcon({html: '<div><span>' + Number(n) + '</span></div>',
+                                  className: 'marker-cluster marker-cluster-' + size,
+                                  iconSize: L.point(40, 40)});
+            }
+            function load() {
+                if (!map.hasLayer(cluster)) { return; }
+                var b = map.getBounds(), mine = ++seq;
+                var url = base + '&bbox=' + [b.getWest(), b.getSouth(), b.getEast(),
+                                             b.getNorth()].join(',') + '&zoom=' + map.getZoom();
+                fetch(url).then(function (r) { return r.json(); }).then(function (data) {
+                    if (mine !== seq) { return; }
+                    cluster.clearLayers();
+                    cluster.addLayers((data.items || []).map(function (it) {
+                        var options = {count: it.count};
+                        if (it.count > 1) { options.icon = bubble(it.count); }
+                        var m = L.marker([it.lat, it.lon], options);
+                        m.bindPopup(it.popup, {maxWidth: 360});
+                        return m;
+                    }));
+                    window.gmIncidents = data;
+                });
+            }
+            map.on('moveend', load);
+            map.on('overlayadd', load);
+            load();
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, cluster: MarkerCluster, url: str):
+        super().__init__()
+        self._name = "IncidentsOnDemand"
+        self.cluster = cluster
+        self.url = url
+
+
+def build(url: str) -> tuple[MarkerCluster, OnDemand]:
+    """The cluster layer (for the layer control) and the loader that fills it from ``url``."""
+    cluster = MarkerCluster(
+        name="事件标注（按视野加载）",
+        icon_create_function=SUM_COUNTS,
+        options={"chunkedLoading": True, "maxClusterRadius": 50, "disableClusteringAtZoom": 17},
+    )
+    return cluster, OnDemand(cluster, url)
+
+
+def popup(row: dict, people_labels: dict[str, str]) -> str:
+    """Escaped popup HTML for one incident: what, when, where, and who answers for it."""
+    from gridmap.clock import local
+    from layers.common import table
+
+    people = row.get("people") or {}
+    rows = [
+        ("类型", row["kind_name"]),
+        ("分类", row["category_name"]),
+        ("标题", row["title"]),
+        ("情况", row["description"]),
+        ("发生时间", f"{local(row['occurred_at']):%Y-%m-%d %H:%M}"),
+        ("状态", row["status_name"]),
+        ("网格", row["grid_code"]),
+    ]
+    if row.get("due_at") is not None and not row["is_final"]:
+        rows.append(("办理期限", f"{local(row['due_at']):%Y-%m-%d}"))
+    rows += [(label, people.get(role, "（空缺）")) for role, label in people_labels.items()]
+    return table(rows)

@@ -1,0 +1,118 @@
+"""The governance center's page in headless Chromium."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gridmap import incidents
+from tests import small_street as st
+from tests.test_overview_page import off_machine, watch_requests
+
+pytestmark = pytest.mark.browser
+
+
+def open_center(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".leaflet-interactive")
+    page.wait_for_function("window.gmIncidents !== undefined")
+
+
+def test_the_center_page_loads_offline_with_its_layers(page, live_server, artifacts):
+    requests = watch_requests(page)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_center(page, live_server + "/center/")
+    assert "综治中心热点地图" in page.locator("h1").inner_text()
+    control = page.locator(".leaflet-control-layers").text_content()
+    for name in (
+        "热点分析（Gi*，网格）",
+        "新兴热点（时空模式）",
+        "事件核密度",
+        "事件标注（按视野加载）",
+        "片区与包片领导",
+        "法治资源",
+    ):
+        assert name in control
+    legends = page.locator(".gm-legend").all_inner_texts()
+    assert any("热点分析 Gi*" in t for t in legends) and any("新兴热点" in t for t in legends)
+    assert page.locator("#gm-hotspots tbody tr[data-code]").count() > 3
+    page.screenshot(path=str(artifacts / "center.png"))
+    assert off_machine(requests) == [] and errors == []
+
+
+def test_filters_change_what_is_shown(page, live_server):
+    open_center(page, live_server + "/center/")
+    before = int(page.locator("#gm-total").inner_text())
+    rows_before = page.locator("#gm-hotspots tbody tr[data-code]").count()
+    for box in page.locator("input[name=kind]").all():
+        box.uncheck()
+    page.check("input[name=kind][value=petition]")
+    page.click("#gm-filter-form button[type=submit]")
+    page.wait_for_selector(".leaflet-interactive")
+    after = int(page.locator("#gm-total").inner_text())
+    assert 0 < after < before
+    assert page.locator("#gm-hotspots tbody tr[data-code]").count() != rows_before
+    assert "kind=petition" in page.url
+
+
+def test_a_hotspot_row_zooms_the_map_to_its_grid(page, live_server):
+    open_center(page, live_server + "/center/")
+    zoom_before = page.evaluate("window.gmMap.getZoom()")
+    row = page.locator("#gm-hotspots tbody tr[data-code]").first
+    bounds = row.get_attribute("data-bounds")
+    row.click()
+    page.wait_for_timeout(400)
+    assert page.evaluate("window.gmMap.getZoom()") > zoom_before
+    inside = page.evaluate(
+        "(b) => { b = JSON.parse(b); return window.gmMap.getBounds().contains("
+        "L.latLngBounds([[b[1], b[0]], [b[3], b[2]]])); }",
+        bounds,
+    )
+    assert inside
+
+
+def test_an_incident_popup_names_the_package_leader(page, live_server, client):
+    open_center(page, live_server + "/center/")
+    page.evaluate("window.gmMap.setView([30.4417, 113.838], 17)")
+    page.wait_for_function("window.gmIncidents && window.gmIncidents.mode === 'incidents'")
+    page.locator(".leaflet-marker-icon").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    leader = client.get("/api/locate?lon=113.838&lat=30.4417&at=2023-06-01").get_json()
+    name = next(p["name"] for p in leader["people"] if p["role"] == "package_leader")
+    assert "包片领导" in text and name in text
+
+
+def test_a_description_with_markup_is_shown_as_text(
+    page, conn, settings, serve, placement, artifacts
+):
+    st.create(conn)
+    evil = '<img src=x onerror="window.hacked=1"><b>加粗</b>'
+    frame = pd.DataFrame(
+        [
+            {
+                "kind": "dispute",
+                "status": "found",
+                "lon": 114.005,
+                "lat": 30.005,
+                "occurred_at": "2021-05-01 10:00",
+                "reported_at": "2021-05-01 11:00",
+                "title": evil,
+                "description": evil,
+            }
+        ]
+    )
+    incidents.load(conn, placement, st.CODE, frame, source="test")
+    conn.commit()
+    url = serve({**settings, "STREET_CODE": st.CODE})
+    open_center(page, url + "/center/?from=2021-01-01&to=2021-12-31")
+    page.evaluate("window.gmMap.setView([30.005, 114.005], 17)")
+    page.wait_for_function("window.gmIncidents && window.gmIncidents.mode === 'incidents'")
+    page.locator(".leaflet-marker-icon").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert evil in popup.inner_text()
+    assert page.evaluate("window.hacked") is None
+    page.screenshot(path=str(artifacts / "center-markup-as-text.png"))
