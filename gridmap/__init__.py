@@ -15,7 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from gridmap import clock, config, db
     from gridmap.analysis import Analyst
     from gridmap.placement import Placement
-    from gridmap.web import api, center, errors, overview
+    from gridmap.web import api, center, compress, errors, overview
 
     app = Flask(
         __name__,
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["gridmap.placement"] = Placement()
     app.extensions["gridmap.analyst"] = Analyst()
     errors.init_app(app)
+    compress.init_app(app)
     app.register_blueprint(overview.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(center.bp)

@@ -200,8 +200,10 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     import waitress
 
     from gridmap import create_app
+    from gridmap.stats import weights
 
     app = create_app()
+    weights.warm_up()  # libpysal's import takes seconds: pay it now, not in the first request
     host = host or app.config["HOST"]
     port = port or int(app.config["PORT"])
     click.echo(f"gridmap 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
