@@ -8,15 +8,13 @@ at the end of the session.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from gridmap import cluster, config, create_app, db, migrate
+from gridmap import create_app, db, sandbox
 from gridmap.placement import Placement
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,20 +23,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.fixture(scope="session")
 def settings():
-    folder = Path(tempfile.mkdtemp(prefix="gridmap-test-"))
-    folder.chmod(0o755)
-    values = config.load(
-        {"INSTANCE_DIR": str(folder), "DATABASE_URL": "", "PG_PORT": 54391}, environ={}
-    )
-    pg = cluster.from_config(values)
-    pg.init()
-    pg.start()
-    pg.ensure_database()
-    with db.connect(values) as conn:
-        migrate.migrate(conn)
-    yield values
-    pg.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+    with sandbox.database(port=54391, prefix="gridmap-test-") as values:
+        yield values
 
 
 @pytest.fixture(scope="session")
