@@ -21,6 +21,7 @@ import shapely
 
 from gridmap.data import areas
 from gridmap.data import center as data
+from gridmap.errors import NotFound
 from gridmap.filters import Filters
 from gridmap.stats import emerging, gistar, kde, weights
 from gridmap.stats.fishnet import Fishnet
@@ -56,33 +57,40 @@ class Analyst:
             return self._weights[division_id]
 
     def analyse(
-        self, conn: psycopg.Connection, street_code: str, f: Filters, now: datetime
+        self,
+        conn: psycopg.Connection,
+        street_code: str,
+        f: Filters,
+        now: datetime,
+        detail: bool = True,
     ) -> Analysis:
+        """Statistics for one filter set; ``detail`` adds the fishnet and the heat surface."""
         at = min(now, f.end - timedelta(microseconds=1))
         division = areas.in_force(conn, street_code, at)
         if division is None:
-            from gridmap.errors import NotFound
-
             raise NotFound(f"{at:%Y-%m-%d} 没有生效的网格划分。")
         street_wide = replace(f, package_area="", village="")
-        grids = pd.DataFrame(areas.grids(conn, division["id"], at))
+        grids = pd.DataFrame(areas.grid_shapes(conn, division["id"]))
+        leaders = {p["code"]: p["leader"] for p in areas.package_areas(conn, division["id"], at)}
+        grids["leader"] = grids["package_area_code"].map(leaders).fillna("")
         cube = _cube(data.grid_month_counts(conn, street_code, street_wide, now), grids, f)
         w = self.grid_weights(division["id"], list(grids["geojson"]))
         grids = _grid_statistics(grids, cube, w)
-        frame = _Frame.around(division["boundary_bbox"])
-        bins = pd.DataFrame(
-            data.fine_bins(conn, street_code, street_wide, now, frame.origin, frame.degrees(FINE)),
-            columns=["ix", "iy", "n"],
+        cells, heat = (
+            pd.DataFrame(columns=["code", "name", "geojson", "count", "z", "p", "gi_bin"]),
+            [],
         )
-        boundary = shapely.from_geojson(division["boundary"])
-        return Analysis(
-            division,
-            at,
-            grids,
-            _fishnet(bins, frame, boundary),
-            _heat(bins, frame),
-            int(cube.sum()),
-        )
+        if detail:
+            frame = _Frame.around(division["boundary_bbox"])
+            bins = pd.DataFrame(
+                data.fine_bins(
+                    conn, street_code, street_wide, now, frame.origin, frame.degrees(FINE)
+                ),
+                columns=["ix", "iy", "n"],
+            )
+            cells = _fishnet(bins, frame, shapely.from_geojson(division["boundary"]))
+            heat = _heat(bins, frame)
+        return Analysis(division, at, grids, cells, heat, int(cube.sum()))
 
 
 def _cube(rows: list[dict], grids: pd.DataFrame, f: Filters) -> np.ndarray:
@@ -115,8 +123,6 @@ def _grid_statistics(grids: pd.DataFrame, cube: np.ndarray, w) -> pd.DataFrame:
         trend_z=trends["trend_z"].to_numpy(),
         trend_p=trends["trend_p"].to_numpy(),
         bounds=[list(map(float, b)) for b in bounds],
-        leader=[_names(p, "package_leader") for p in grids["people"]],
-        grid_member=[_names(p, "grid_member") for p in grids["people"]],
     )
 
 
@@ -130,10 +136,6 @@ def _no_trends(n: int) -> pd.DataFrame:
             "trend_p": [1.0] * n,
         }
     )
-
-
-def _names(people, role: str) -> str:
-    return "、".join(p["name"] for p in (people or []) if p["role"] == role)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def test_incidents_in_view_wide_and_close(client):
     wide = client.get("/api/incidents?bbox=113.6,30.3,114.1,30.6&zoom=11").get_json()
     assert wide["mode"] == "grids" and wide["total"] > 900
     close = client.get("/api/incidents?bbox=113.83,30.43,113.85,30.45&zoom=16").get_json()
-    assert close["mode"] == "incidents" and 0 < close["total"] <= 2000
+    assert close["mode"] == "incidents" and 0 < close["total"] <= 500
     popup = close["items"][0]["popup"]
     for label in ("类型", "分类", "发生时间", "状态", "网格", "包片领导", "村书记", "网格员"):
         assert label in popup

@@ -116,7 +116,7 @@ def test_a_change_of_grid_member_shows_in_incidents_before_and_after(conn, demo_
 
 def test_planted_hotspots_stand_out_in_their_months(conn, demo_loaded):
     spots = demo_data.hotspots(conn, STREET)
-    assert {s["pattern"] for s in spots} >= {"persistent", "new", "diminishing"}
+    assert {s["pattern"] for s in spots} >= {"persistent", "consecutive", "diminishing"}
     median = scalar(
         conn,
         """SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) FROM (

@@ -105,3 +105,17 @@ def grids(conn: psycopg.Connection, division_id: int, at: datetime) -> list[dict
             ORDER BY g.code""",
         {"division": division_id, "at": at},
     ).fetchall()
+
+
+def grid_shapes(conn: psycopg.Connection, division_id: int) -> list[dict]:
+    """Grids with their village, package area, households and GeoJSON (no people)."""
+    return conn.execute(
+        """SELECT g.code, g.name, v.name AS village_name, p.code AS package_area_code,
+                  p.name AS package_area_name, ST_AsGeoJSON(g.geom, 5) AS geojson,
+                  (SELECT coalesce(sum(u.households), 0) FROM unit u WHERE u.grid_id = g.id)
+                  AS households
+             FROM grid g JOIN village v ON v.id = g.village_id
+             JOIN package_area p ON p.id = v.package_area_id
+            WHERE g.division_id = %s ORDER BY g.code""",
+        (division_id,),
+    ).fetchall()

@@ -7,7 +7,7 @@ million incidents become a few thousand numbers before they leave the database.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import psycopg
 from psycopg import sql
@@ -50,10 +50,48 @@ def _where(street_code: str, f: Filters, now: datetime) -> tuple[sql.Composable,
     return sql.SQL(" AND ".join(parts)), params
 
 
+def _tally_where(street_code: str, f: Filters) -> tuple[sql.Composable, dict] | None:
+    """The same filters on incident_tally, when they can be answered from it: whole months,
+    and no deadline test (overdue depends on the moment of asking)."""
+    if f.overdue or f.date_from.day != 1 or (f.date_to + timedelta(days=1)).day != 1:
+        return None
+    parts = [
+        "t.street_code = %(street)s",
+        "t.month >= %(first)s",
+        "t.month <= %(last)s",
+        "t.kind = ANY(%(kinds)s)",
+    ]
+    params = {
+        "street": street_code,
+        "first": f.date_from,
+        "last": f.date_to.replace(day=1),
+        "kinds": list(f.kinds),
+    }
+    if f.categories:
+        parts.append("t.category = ANY(%(categories)s)")
+        params["categories"] = list(f.categories)
+    if f.package_area:
+        parts.append("t.package_area_code = %(package_area)s")
+        params["package_area"] = f.package_area
+    if f.village:
+        parts.append("t.village_code = %(village)s")
+        params["village"] = f.village
+    if f.state != "all":
+        parts.append("t.closed" if f.state == "closed" else "NOT t.closed")
+    return sql.SQL(" AND ".join(parts)), params
+
+
 def grid_month_counts(
     conn: psycopg.Connection, street_code: str, f: Filters, now: datetime
 ) -> list[dict]:
     """Incidents per grid code and month (first day of the month, Beijing time)."""
+    tally = _tally_where(street_code, f)
+    if tally is not None:
+        query = sql.SQL(
+            "SELECT t.grid_code, t.month, sum(t.n)::int AS n FROM incident_tally t"
+            " WHERE {} GROUP BY 1, 2"
+        ).format(tally[0])
+        return conn.execute(query, tally[1]).fetchall()
     where, params = _where(street_code, f, now)
     query = sql.SQL(
         "SELECT i.grid_code, (date_trunc('month', i.occurred_at AT TIME ZONE 'Asia/Shanghai'))"
@@ -89,19 +127,14 @@ def in_view(
     bbox: tuple[float, float, float, float],
     limit: int,
 ) -> list[dict]:
-    """The newest incidents inside a map view, with the people answering for them then."""
+    """The newest incidents inside a map view (at most ``limit``)."""
     where, params = _where(street_code, f, now)
     params.update(west=bbox[0], south=bbox[1], east=bbox[2], north=bbox[3], limit=limit)
     query = sql.SQL(
         """SELECT i.id, i.kind, k.name AS kind_name, i.category,
                   coalesce(c.name, i.category) AS category_name, s.name AS status_name,
                   s.is_final, i.title, i.description, i.occurred_at, i.due_at,
-                  i.grid_code, i.village_code, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
-                  (SELECT json_object_agg(r.role, r.name) FROM (
-                       SELECT DISTINCT ON (rp.role) rp.role, rp.name
-                         FROM responsible_people(i.street_code, i.occurred_at,
-                              i.package_area_code, i.village_code, i.unit_code, i.grid_code) rp
-                        ORDER BY rp.role, rp.person_id) r) AS people
+                  i.grid_code, i.village_code, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat
              FROM incident i
              JOIN incident_kind k ON k.code = i.kind
              JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
@@ -113,22 +146,66 @@ def in_view(
     return conn.execute(query, params).fetchall()
 
 
-def count_in_view(
+def people_of(conn: psycopg.Connection, street_code: str, ids: list[int]) -> dict[int, dict]:
+    """For each incident, role → name of who answered for its place when it happened."""
+    rows = conn.execute(
+        """SELECT r.incident_id, json_object_agg(r.role, r.name) AS people
+             FROM (SELECT DISTINCT ON (incident_id, role) incident_id, role, name
+                     FROM incident_responsible
+                    WHERE street_code = %s AND incident_id = ANY(%s)
+                    ORDER BY incident_id, role, person_id) r
+            GROUP BY r.incident_id""",
+        (street_code, ids),
+    ).fetchall()
+    return {r["incident_id"]: r["people"] for r in rows}
+
+
+def clusters_in_view(
+    conn: psycopg.Connection,
+    street_code: str,
+    f: Filters,
+    now: datetime,
+    bbox: tuple[float, float, float, float],
+    cell: float,
+) -> list[dict]:
+    """Incidents inside a map view counted per square of ``cell`` degrees, at their mean."""
+    where, params = _where(street_code, f, now)
+    params.update(west=bbox[0], south=bbox[1], east=bbox[2], north=bbox[3], cell=cell)
+    query = sql.SQL(
+        "SELECT count(*) AS n, avg(ST_X(i.geom)) AS lon, avg(ST_Y(i.geom)) AS lat"
+        " FROM incident i WHERE {} AND i.geom && ST_MakeEnvelope(%(west)s, %(south)s,"
+        " %(east)s, %(north)s, 4326)"
+        " GROUP BY floor(ST_X(i.geom) / %(cell)s), floor(ST_Y(i.geom) / %(cell)s)"
+    ).format(where)
+    return conn.execute(query, params).fetchall()
+
+
+def grids_in_view(
     conn: psycopg.Connection,
     street_code: str,
     f: Filters,
     now: datetime,
     bbox: tuple[float, float, float, float],
 ) -> list[dict]:
-    """Incidents inside a map view counted per grid (for views too wide for markers)."""
+    """Incidents counted per grid, at their mean position, for grids seen in a map view."""
+    tally = _tally_where(street_code, f)
+    box = {"west": bbox[0], "south": bbox[1], "east": bbox[2], "north": bbox[3]}
+    if tally is not None:
+        query = sql.SQL(
+            "SELECT t.grid_code, sum(t.n)::int AS n, sum(t.sum_lon) / sum(t.n) AS lon,"
+            " sum(t.sum_lat) / sum(t.n) AS lat FROM incident_tally t WHERE {}"
+            " GROUP BY t.grid_code HAVING sum(t.n) > 0"
+            " AND sum(t.sum_lon) / sum(t.n) BETWEEN %(west)s AND %(east)s"
+            " AND sum(t.sum_lat) / sum(t.n) BETWEEN %(south)s AND %(north)s"
+        ).format(tally[0])
+        return conn.execute(query, {**tally[1], **box}).fetchall()
     where, params = _where(street_code, f, now)
-    params.update(west=bbox[0], south=bbox[1], east=bbox[2], north=bbox[3])
     query = sql.SQL(
         "SELECT i.grid_code, count(*) AS n, avg(ST_X(i.geom)) AS lon, avg(ST_Y(i.geom)) AS lat"
         " FROM incident i WHERE {} AND i.geom && ST_MakeEnvelope(%(west)s, %(south)s,"
         " %(east)s, %(north)s, 4326) GROUP BY i.grid_code"
     ).format(where)
-    return conn.execute(query, params).fetchall()
+    return conn.execute(query, {**params, **box}).fetchall()
 
 
 def newest_day(conn: psycopg.Connection, street_code: str) -> date | None:

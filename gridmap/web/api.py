@@ -13,6 +13,7 @@ from gridmap.data import center as center_data
 from gridmap.errors import BadInput
 from gridmap.locate import locate
 from layers.common import table
+from layers.incidents import popup
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -53,7 +54,7 @@ def parse_at(text: str | None) -> datetime:
     return value
 
 
-MARKER_LIMIT = 2000  # more incidents than this in a view are shown as counts per grid
+MARKER_LIMIT = 500  # more incidents than this in a view are shown as counts per square
 DETAIL_ZOOM = 14  # below this zoom a view shows counts per grid
 PEOPLE = {"package_leader": "包片领导", "village_secretary": "村书记", "grid_member": "网格员"}
 
@@ -69,7 +70,7 @@ def hotspots():
         raise BadInput("layer 只能是 grids 或 cells")
     with db.connection() as conn:
         f, _ref = center.current_filters(conn)
-        result = center.analyse(conn, f)
+        result = center.analyse(conn, f, detail=(layer == "cells"))
     rows = center.in_scope(result.grids, f) if layer == "grids" else result.cells
     keep = ["code", "name", "count", "z", "p", "gi_bin"]
     if layer == "grids":
@@ -104,10 +105,12 @@ def hotspots():
 
 @bp.get("/incidents")
 def incidents_in_view():
-    """Incidents in a map view (``bbox=west,south,east,north``, ``zoom``) for the same filters;
-    counts per grid when the view is wide or holds too many."""
+    """Incidents in a map view (``bbox=west,south,east,north``, ``zoom``) for the same filters.
+
+    Zoomed out: counts per grid. Zoomed in: the incidents themselves, with popups naming the
+    people responsible; or, when the view still holds too many, counts per small square.
+    """
     from gridmap.web import center
-    from layers.incidents import popup
 
     bbox = _bbox(request.args.get("bbox", ""))
     zoom = request.args.get("zoom", type=int, default=DETAIL_ZOOM)
@@ -115,28 +118,39 @@ def incidents_in_view():
     now = datetime.now(UTC)
     with db.connection() as conn:
         f, _ref = center.current_filters(conn)
-        rows = (
-            center_data.in_view(conn, street, f, now, bbox, MARKER_LIMIT + 1)
-            if zoom >= DETAIL_ZOOM
-            else []
-        )
-        if zoom < DETAIL_ZOOM or len(rows) > MARKER_LIMIT:
-            counts = center_data.count_in_view(conn, street, f, now, bbox)
-            items = [
-                {
-                    "lat": c["lat"],
-                    "lon": c["lon"],
-                    "count": c["n"],
-                    "popup": table([("网格", c["grid_code"]), ("事件数", c["n"])]),
-                }
-                for c in counts
-            ]
-            return {"mode": "grids", "items": items, "total": sum(c["n"] for c in counts)}
+        if zoom < DETAIL_ZOOM:
+            counts = center_data.grids_in_view(conn, street, f, now, bbox)
+            return _bubbles("grids", counts, lambda c: [("网格", c["grid_code"])])
+        rows = center_data.in_view(conn, street, f, now, bbox, MARKER_LIMIT + 1)
+        if len(rows) > MARKER_LIMIT:
+            cell = (bbox[2] - bbox[0]) / 24  # about two dozen squares across the view
+            counts = center_data.clusters_in_view(conn, street, f, now, bbox, cell)
+            return _bubbles("squares", counts, lambda c: [])
+        people = center_data.people_of(conn, street, [r["id"] for r in rows])
     items = [
-        {"lat": r["lat"], "lon": r["lon"], "count": 1, "id": r["id"], "popup": popup(r, PEOPLE)}
+        {
+            "lat": r["lat"],
+            "lon": r["lon"],
+            "count": 1,
+            "id": r["id"],
+            "popup": popup({**r, "people": people.get(r["id"])}, PEOPLE),
+        }
         for r in rows
     ]
     return {"mode": "incidents", "items": items, "total": len(items)}
+
+
+def _bubbles(mode: str, counts: list[dict], label) -> dict:
+    items = [
+        {
+            "lat": c["lat"],
+            "lon": c["lon"],
+            "count": c["n"],
+            "popup": table([*label(c), ("事件数", c["n"]), ("提示", "放大地图可查看单个事件")]),
+        }
+        for c in counts
+    ]
+    return {"mode": mode, "items": items, "total": sum(c["n"] for c in counts)}
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:

@@ -42,9 +42,10 @@ def current_filters(conn) -> tuple[filters.Filters, dict]:
     return filters.parse(request.args, ref, newest), ref
 
 
-def analyse(conn, f: filters.Filters) -> Analysis:
+def analyse(conn, f: filters.Filters, detail: bool = True) -> Analysis:
     analyst = current_app.extensions["gridmap.analyst"]
-    return analyst.analyse(conn, current_app.config["STREET_CODE"], f, datetime.now(UTC))
+    street_code = current_app.config["STREET_CODE"]
+    return analyst.analyse(conn, street_code, f, datetime.now(UTC), detail=detail)
 
 
 def in_scope(grids, f: filters.Filters):
