@@ -1,5 +1,5 @@
-"""Grids coloured by incident count, or by rate per 1,000 households (the fair comparison
-between a dense community grid and a sparse village grid)."""
+"""Grids or villages coloured by incident count, or by rate per 1,000 households (the fair
+comparison between a dense community grid and a sparse village grid)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from layers.legend import Legend
 COLOURS = ["#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"]
 
 
-def build(rows: list[dict], metric: str, show: bool = False) -> tuple[object, Legend]:
-    """``rows`` carry geojson, code, name, village_name, households, count and rate."""
+def build(
+    rows: list[dict], metric: str, show: bool = False, level: str = "网格"
+) -> tuple[object, Legend]:
+    """``rows`` carry geojson, code, name, parent (the area it belongs to), households, count
+    and rate; ``level`` names what they are (网格 or 村（社区）)."""
     key, label = ("rate", "每千户事件数") if metric == "rate" else ("count", "事件数")
     breaks = _breaks([r[key] for r in rows])
     features = []
@@ -25,9 +28,9 @@ def build(rows: list[dict], metric: str, show: bool = False) -> tuple[object, Le
                     "code": row["code"],
                     "popup": table(
                         [
-                            ("网格", row["name"]),
-                            ("网格编码", row["code"]),
-                            ("村（社区）", row["village_name"]),
+                            (level, row["name"]),
+                            ("编码", row["code"]),
+                            ("所属", row["parent"]),
                             ("事件数", row["count"]),
                             ("户数", row["households"]),
                             ("每千户事件数", f"{row['rate']:.1f}"),
@@ -39,8 +42,8 @@ def build(rows: list[dict], metric: str, show: bool = False) -> tuple[object, Le
             )
         )
     style = {"color": "#777", "weight": 0.6, "fillOpacity": 0.7}
-    layer = geojson_layer(features, f"网格{label}", style, show=show)
-    return layer, Legend(label, _legend_items(breaks), layer)
+    layer = geojson_layer(features, f"{level}{label}", style, show=show)
+    return layer, Legend(f"{level}{label}", _legend_items(breaks), layer)
 
 
 def _breaks(values: list[float]) -> np.ndarray:

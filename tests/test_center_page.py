@@ -32,6 +32,8 @@ def test_the_center_page_loads_offline_with_its_layers(page, live_server, artifa
         "事件标注（按视野加载）",
         "片区与包片领导",
         "法治资源",
+        "村（社区）每千户事件数",
+        "网格每千户事件数",
     ):
         assert name in control
     legends = page.locator(".gm-legend").all_inner_texts()
@@ -116,3 +118,18 @@ def test_a_description_with_markup_is_shown_as_text(
     assert evil in popup.inner_text()
     assert page.evaluate("window.hacked") is None
     page.screenshot(path=str(artifacts / "center-markup-as-text.png"))
+
+
+def test_each_coloured_layer_brings_its_legend(page, live_server):
+    open_center(page, live_server + "/center/")
+
+    def legends():
+        return [t.split("\n")[0] for t in page.locator(".gm-legend").all_inner_texts() if t]
+
+    assert "事件核密度（四次核，带宽 800 米）" not in legends()
+    page.evaluate("""() => {
+        const input = [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+            .find(l => l.textContent.includes('事件核密度')).querySelector('input');
+        input.click();
+    }""")
+    assert "事件核密度（四次核，带宽 800 米）" in legends()

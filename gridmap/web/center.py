@@ -71,7 +71,7 @@ def page():
         resources = center_data.resources(conn, street_code, result.division["id"], result.at)
     metric = request.args.get("metric", "rate") if request.args.get("metric") == "count" else "rate"
     grids = in_scope(result.grids, f)
-    m = _map(grids, result, pas, resources, f, metric)
+    m = _map(grids, result, pas, vills, resources, f, metric)
     return render_template(
         "center.html",
         street=street,
@@ -89,25 +89,30 @@ def page():
     )
 
 
-def _map(grids, result: Analysis, pas, resources, f, metric):
+def _map(grids, result: Analysis, pas, vills, resources, f, metric):
     colours = {
         pa["code"]: layers.common.PALETTE[i % len(layers.common.PALETTE)]
         for i, pa in enumerate(pas)
     }
     west, south, east, north = shapely.total_bounds(shapely.from_geojson(list(grids["geojson"])))
     m = mapping.new_map(current_app.config, [[south, west], [north, east]])
-    rows = grids.to_dict("records")
+    rows = grids.assign(parent=grids["village_name"]).to_dict("records")
     registry = layers.REGISTRY
     rates, rate_legend = registry["grid_rates"].build(rows, metric)
+    village_rates, village_legend = registry["grid_rates"].build(
+        _village_rows(grids, vills), metric, level="村（社区）"
+    )
     spots = registry["hotspots"].build(rows)
     cells = registry["hotspots"].build(result.cells.to_dict("records"), CELLS_NAME, show=False)
     trends = registry["emerging"].build(rows, {code: colour for code, _n, colour in CATEGORIES})
+    heat = registry["heat"].build(result.heat)
     for layer in (
         rates,
+        village_rates,
         spots,
         cells,
         trends,
-        registry["heat"].build(result.heat),
+        heat,
         registry["package_areas"].build(pas, colours),
         registry["resources"].build(resources),
     ):
@@ -119,11 +124,40 @@ def _map(grids, result: Analysis, pas, resources, f, metric):
     m.add_child(loader)
     for legend in (
         rate_legend,
+        village_legend,
         registry["hotspots"].legend(spots),
+        registry["hotspots"].legend(cells),
         registry["emerging"].legend(CATEGORIES, set(grids["category"]), trends),
+        registry["heat"].legend(heat),
     ):
         m.add_child(legend)
     return m
+
+
+def _village_rows(grids, vills) -> list[dict]:
+    """Grid counts and households summed per village, on the village outlines."""
+    sums = (
+        grids.assign(village=grids["code"].str[:12])
+        .groupby("village")[["count", "households"]]
+        .sum()
+    )
+    rows = []
+    for v in vills:
+        if v["code"] not in sums.index:
+            continue
+        count, households = (int(x) for x in sums.loc[v["code"]])
+        rows.append(
+            {
+                "code": v["code"],
+                "name": v["name"],
+                "parent": v["package_area_name"],
+                "geojson": v["geojson"],
+                "count": count,
+                "households": households,
+                "rate": 1000 * count / households if households else 0.0,
+            }
+        )
+    return rows
 
 
 def _query(f: filters.Filters) -> str:
