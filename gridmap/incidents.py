@@ -38,6 +38,7 @@ BEIJING = pd.Timedelta(hours=8)  # ledgers write Beijing time (UTC+8, no dayligh
 class LoadResult:
     batch_id: int
     rows: int
+    order: np.ndarray  # input position of each row, in the order the rows were written
 
 
 def load(
@@ -49,16 +50,51 @@ def load(
     crs: str = "wgs84",
 ) -> LoadResult:
     """Validate, place and store incidents in one transaction."""
-    frame = prepare(frame, data.reference(conn), crs)
+    ref = data.reference(conn)
+    frame = prepare(frame, ref, crs)
     snapshot = placement.place(
         conn, street_code, frame["lon"].to_numpy(), frame["lat"].to_numpy(), frame["occurred_at"]
     )
     frame = pd.concat([frame.reset_index(drop=True), snapshot], axis=1)
+    # Written in time order: the time index then grows at its end instead of everywhere.
+    frame = frame.sort_values("occurred_at", kind="stable")
     with conn.transaction():
         batch = data.new_batch(conn, street_code, source, len(frame))
         frame["batch_id"] = batch
         data.copy_in(conn, street_code, frame)
-    return LoadResult(batch, len(frame))
+        data.add_to_tally(conn, street_code, tally(frame, ref))
+    return LoadResult(batch, len(frame), frame.index.to_numpy())
+
+
+def incident_ids(conn: psycopg.Connection, street_code: str, result: LoadResult) -> np.ndarray:
+    """Ids of a load's incidents, in the order of the rows it was given."""
+    ids = np.empty(result.rows, dtype=np.int64)
+    ids[result.order] = data.ids_of_batch(conn, street_code, result.batch_id)
+    return ids
+
+
+def tally(frame: pd.DataFrame, ref: dict) -> pd.DataFrame:
+    """The batch's contribution to incident_tally (see migration 0004)."""
+    local = frame["occurred_at"].dt.tz_convert(None) + BEIJING  # China keeps no summer time
+    keys = ["package_area_code", "village_code", "grid_code", "kind", "category", "status"]
+    grouped = (
+        frame.assign(month=local.to_numpy().astype("datetime64[M]"))
+        .groupby([*keys, "month"], sort=False)
+        .agg(n=("lon", "size"), sum_lon=("lon", "sum"), sum_lat=("lat", "sum"))
+        .reset_index()
+    )
+    final = {pair: row["is_final"] for pair, row in ref["statuses"].items()}
+    grouped["closed"] = [
+        final[(k, s)] for k, s in zip(grouped["kind"], grouped["status"], strict=True)
+    ]
+    out = (
+        grouped.drop(columns="status")
+        .groupby([*keys[:-1], "month", "closed"], sort=False)[["n", "sum_lon", "sum_lat"]]
+        .sum()
+        .reset_index()
+    )
+    out["month"] = pd.to_datetime(out["month"]).dt.date
+    return out
 
 
 def prepare(frame: pd.DataFrame, ref: dict, crs: str) -> pd.DataFrame:

@@ -219,6 +219,39 @@ def _join_rows(parts: list[np.ndarray], n: int) -> bytes:
     return b"".join(itertools.chain.from_iterable(zip(*columns, strict=True)))
 
 
+def add_to_tally(conn: psycopg.Connection, street_code: str, rows: pd.DataFrame) -> None:
+    """Add a batch's counts to incident_tally (one COPY into a scratch table, one upsert)."""
+    conn.execute(
+        "CREATE TEMP TABLE tally_batch (LIKE incident_tally INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+    columns = [
+        "package_area_code",
+        "village_code",
+        "grid_code",
+        "month",
+        "kind",
+        "category",
+        "closed",
+        "n",
+        "sum_lon",
+        "sum_lat",
+    ]
+    with (
+        conn.cursor() as cur,
+        cur.copy(f"COPY tally_batch (street_code, {', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for values in rows[columns].itertuples(index=False, name=None):
+            copy.write_row((street_code, *values))
+    conn.execute(
+        """INSERT INTO incident_tally AS t SELECT * FROM tally_batch
+           ON CONFLICT (street_code, month, kind, category, closed, package_area_code,
+                        village_code, grid_code)
+           DO UPDATE SET n = t.n + excluded.n, sum_lon = t.sum_lon + excluded.sum_lon,
+                         sum_lat = t.sum_lat + excluded.sum_lat"""
+    )
+    conn.execute("DROP TABLE tally_batch")
+
+
 def set_reporters_to_grid_members(
     conn: psycopg.Connection, street_code: str, batch_id: int
 ) -> None:

@@ -50,7 +50,7 @@ def load_demo(conn: psycopg.Connection, placement: Placement | None = None) -> d
             demo.assignments.assign(person_id=demo.assignments["person_key"].map(person_of)),
         )
         result = incidents.load(conn, placement, code, demo.incidents, source="示意数据")
-        incident_ids = incident_data.ids_of_batch(conn, code, result.batch_id)
+        incident_ids = incidents.incident_ids(conn, code, result)
         parties = demo.parties.assign(
             incident_id=[incident_ids[i] for i in demo.parties["incident_index"]]
         )
