@@ -34,13 +34,10 @@ import contextlib
 import os
 import platform
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -48,7 +45,7 @@ import pandas as pd
 import psycopg
 import shapely
 
-from gridmap import cluster, config, db, incidents, migrate, planning
+from gridmap import db, incidents, planning, sandbox
 from gridmap.data import incidents as incident_data
 from gridmap.data import streets
 from gridmap.placement import Placement
@@ -101,30 +98,9 @@ class Division:
 @contextlib.contextmanager
 def database(port: int):
     """Settings of a migrated database: a private cluster unless GRIDMAP_DATABASE_URL is set."""
-    if os.environ.get("GRIDMAP_DATABASE_URL"):
-        values = config.load()
-        with db.connect(values) as conn:
-            migrate.migrate(conn)
-        yield values, False
-        return
-    folder = Path(tempfile.mkdtemp(prefix="gridmap-bench-"))
-    folder.chmod(0o755)  # the server runs as an unprivileged user when we are root
-    pg = None
-    try:
-        values = config.load(
-            {"INSTANCE_DIR": str(folder), "DATABASE_URL": "", "PG_PORT": port}, environ={}
-        )
-        pg = cluster.from_config(values)
-        pg.init()
-        pg.start()
-        pg.ensure_database()
-        with db.connect(values) as conn:
-            migrate.migrate(conn)
-        yield values, True
-    finally:
-        if pg is not None:
-            pg.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    private = not os.environ.get("GRIDMAP_DATABASE_URL")
+    with sandbox.database(port, prefix="gridmap-bench-", use_url=True) as values:
+        yield values, private
 
 
 def truncate_incidents(conn) -> None:
