@@ -72,6 +72,8 @@ def _with_geometry(frame: pd.DataFrame, geoms: pd.Series) -> gpd.GeoDataFrame:
 
 def structure_problems(package_areas, villages, grids, units) -> list[str]:
     """Codes and memberships that do not fit the hierarchy, in words a planner understands."""
+    pa_codes, village_codes = set(package_areas["code"]), set(villages["code"])
+    grid_codes = set(grids["code"])
     problems = []
     for name, frame in (
         ("片区", package_areas),
@@ -84,7 +86,7 @@ def structure_problems(package_areas, villages, grids, units) -> list[str]:
     problems += [
         f"村（社区）{r.code} 的片区 {r.package_area_code} 不存在"
         for r in villages.itertuples()
-        if r.package_area_code not in set(package_areas["code"])
+        if r.package_area_code not in pa_codes
     ]
     problems += [
         f"村（社区）编码应为 12 位数字：{c}"
@@ -104,12 +106,12 @@ def structure_problems(package_areas, villages, grids, units) -> list[str]:
     problems += [
         f"网格 {r.code} 的村（社区）{r.village_code} 不存在"
         for r in grids.itertuples()
-        if r.village_code not in set(villages["code"])
+        if r.village_code not in village_codes
     ]
     problems += [
         f"单元 {r.code} 的网格 {r.grid_code} 不存在"
         for r in units.itertuples()
-        if r.grid_code not in set(grids["code"])
+        if r.grid_code not in grid_codes
     ]
     problems += [
         f"单元 {r.code} 类型应为村民小组、自然湾或小区：{r.kind}"
