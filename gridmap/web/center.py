@@ -6,6 +6,7 @@ A 包片 leader's view is the same page narrowed to one package area (``?package
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import shapely
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -161,8 +162,6 @@ def _village_rows(grids, vills) -> list[dict]:
 
 
 def _query(f: filters.Filters) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(f.query(), doseq=True)
 
 
