@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from gridmap import attribution
 from gridmap.errors import OutsideStreet
@@ -84,3 +85,25 @@ def test_build_index_orders_units_by_code():
     index = attribution.build_index(1, units)
     found = attribution.attribute(index, np.array([114.005]), np.array([30.005]))
     assert index.units["code"].iloc[found[0]] == "a"
+
+
+def test_interior_cells_give_the_exact_answer_everywhere():
+    """The lattice shortcut against one STRtree query per point, on a Voronoi division, with
+    random points, every unit vertex, points outside and NaN."""
+    rng = np.random.default_rng(11)
+    seeds = shapely.points(rng.uniform(0, 1, 2000), rng.uniform(0, 1, 2000))
+    cells = shapely.intersection(
+        shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds))),
+        shapely.box(0, 0, 1, 1),
+    )
+    units = pd.DataFrame({"code": [f"{i:05d}" for i in range(len(cells))], "geometry": cells})
+    index = attribution.build_index(1, units)
+    lon, lat = rng.uniform(-0.05, 1.05, 200_000), rng.uniform(-0.05, 1.05, 200_000)
+    vertices = shapely.get_coordinates(cells)
+    lon[: len(vertices)], lat[: len(vertices)] = vertices[:, 0], vertices[:, 1]
+    lon[-3:], lat[-3:] = [np.nan, 0.5, 1.0], [0.5, np.nan, 1.0]
+    fast = attribution.attribute(index, lon, lat)
+    exact = attribution.attribute_exact(index, lon, lat)
+    assert (fast == exact).all()
+    assert (fast == attribution.OUTSIDE).sum() > 1000  # the margin outside the box
+    assert (index.cells.answer >= 0).mean() > 0.4  # many cells answer by arithmetic alone
