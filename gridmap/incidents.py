@@ -31,7 +31,11 @@ OPTIONAL = {
     "closed_at": None,
 }
 TIMES = ["occurred_at", "reported_at", "due_at", "closed_at"]
-BEIJING = pd.Timedelta(hours=8)  # ledgers write Beijing time (UTC+8, no daylight saving)
+BEIJING = pd.Timedelta(hours=8)
+# After a load this large the planner's statistics are stale: measured at 100k new rows, the
+# zoomed-in marker query took 371 ms on a backward time-index scan instead of 5 ms on the
+# spatial index. ANALYZE samples a fixed number of rows, so it costs a fraction of a second.
+ANALYZE_FROM = 10_000  # ledgers write Beijing time (UTC+8, no daylight saving)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ def load(
         frame["batch_id"] = batch
         data.copy_in(conn, street_code, frame)
         data.add_to_tally(conn, street_code, tally(frame, ref))
+        if len(frame) >= ANALYZE_FROM:
+            data.analyze(conn)
     return LoadResult(batch, len(frame), frame.index.to_numpy())
 
 

@@ -252,6 +252,11 @@ def add_to_tally(conn: psycopg.Connection, street_code: str, rows: pd.DataFrame)
     conn.execute("DROP TABLE tally_batch")
 
 
+def analyze(conn: psycopg.Connection) -> None:
+    """Refresh the planner's statistics of the incident table (after a bulk load)."""
+    conn.execute("ANALYZE incident")
+
+
 def set_reporters_to_grid_members(
     conn: psycopg.Connection, street_code: str, batch_id: int
 ) -> None:
