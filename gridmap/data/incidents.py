@@ -236,12 +236,17 @@ def add_to_tally(conn: psycopg.Connection, street_code: str, rows: pd.DataFrame)
         "sum_lon",
         "sum_lat",
     ]
+    # Codes, dates, booleans and numbers only: tab-separated text needs no escaping.
+    text = (
+        rows[columns]
+        .assign(street_code=street_code)[["street_code", *columns]]
+        .to_csv(sep="\t", header=False, index=False)
+    )
     with (
         conn.cursor() as cur,
         cur.copy(f"COPY tally_batch (street_code, {', '.join(columns)}) FROM STDIN") as copy,
     ):
-        for values in rows[columns].itertuples(index=False, name=None):
-            copy.write_row((street_code, *values))
+        copy.write(text)
     conn.execute(
         """INSERT INTO incident_tally AS t SELECT * FROM tally_batch
            ON CONFLICT (street_code, month, kind, category, closed, package_area_code,
