@@ -50,7 +50,9 @@ class Placement:
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         at = pd.to_datetime(pd.Series(at), utc=True).reset_index(drop=True)
         which = _division_at(divisions.published(conn, street_code), at)
-        out = pd.DataFrame(index=range(len(lon)), columns=SNAPSHOT)
+        columns = {
+            c: np.empty(len(lon), dtype=np.int64 if c.endswith("_id") else object) for c in SNAPSHOT
+        }
         for division_id in np.unique(which):
             rows = np.flatnonzero(which == division_id)
             index = self.index(conn, int(division_id))
@@ -58,12 +60,11 @@ class Placement:
             outside = rows[found == attribution.OUTSIDE]
             if outside.size:
                 raise _outside(lon, lat, outside)
-            units = index.units.iloc[found]
-            out.loc[rows, "division_id"] = int(division_id)
+            columns["division_id"][rows] = int(division_id)
             for col in SNAPSHOT[1:]:
                 source = "code" if col == "unit_code" else col
-                out.loc[rows, col] = units[source].to_numpy()
-        return out.astype({c: "int64" for c in SNAPSHOT[:3]})
+                columns[col][rows] = index.units[source].to_numpy()[found]
+        return pd.DataFrame(columns)
 
 
 def _division_at(published: list[dict], at: pd.Series) -> np.ndarray:
