@@ -9,29 +9,6 @@ import pandas as pd
 import psycopg
 from psycopg.copy import QueuedLibpqWriter
 
-COLUMNS = [
-    "kind",
-    "category",
-    "status",
-    "title",
-    "description",
-    "details",
-    "geom",
-    "occurred_at",
-    "reported_at",
-    "reported_by",
-    "due_at",
-    "closed_at",
-    "batch_id",
-    "division_id",
-    "unit_id",
-    "grid_id",
-    "unit_code",
-    "grid_code",
-    "village_code",
-    "package_area_code",
-]
-
 
 def reference(conn: psycopg.Connection) -> dict:
     """Kinds, their states and categories, as the validator and the pages need them."""
@@ -62,8 +39,8 @@ def new_batch(conn: psycopg.Connection, street_code: str, source: str, rows: int
 def copy_in(conn: psycopg.Connection, street_code: str, frame: pd.DataFrame) -> None:
     """Write placed, validated incidents with one binary COPY, the fastest path PostgreSQL has.
 
-    ``frame`` holds every column in COLUMNS except geom, plus lon and lat. Rows are written in
-    frame order, so their ids follow it (:func:`ids_of_batch` lists them in that order). They
+    ``frame`` holds the columns of ``_COPY_COLUMNS`` (lon and lat instead of geom). Rows are
+    written in frame order, so their ids follow it (:func:`ids_of_batch` lists them so). They
     are encoded chunk by chunk while a worker thread streams the previous chunk to the server,
     so on two cores the encoding hides behind the server's work.
     """

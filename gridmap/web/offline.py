@@ -7,7 +7,7 @@ internet jsdelivr is unreachable from many Chinese networks (folium#1593): the m
 blank. So every asset is installed from npm (``package.json``), copied into ``static/vendor/``
 by ``scripts/vendor-assets.sh``, and :func:`localize` rewrites a map's asset URLs to those copies.
 
-Folium identifies each asset by a NAME (``("leaflet", "https://cdn...")`` pairs in the
+Folium identifies each asset by a NAME (``("leaflet", <a CDN address>)`` pairs in the
 ``default_js``/``default_css`` of every ``JSCSSMixin`` element); :data:`ASSETS` maps that name to
 the file under ``static/``. An external asset whose name is not in the table raises
 :class:`ValueError`, so a plugin added without vendoring its files fails loudly in the tests
