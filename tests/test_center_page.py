@@ -18,6 +18,16 @@ def open_center(page, url: str) -> None:
     page.wait_for_function("window.gmIncidents !== undefined")
 
 
+def first_marker_popup(page, lat: float, lon: float):
+    """Zoom in until the view shows single incidents, click one, return its popup."""
+    page.evaluate(f"window.gmMap.setView([{lat}, {lon}], 17)")
+    page.wait_for_function("window.gmIncidents && window.gmIncidents.mode === 'incidents'")
+    page.locator(".leaflet-marker-icon").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    return popup
+
+
 def test_the_center_page_loads_offline_with_its_layers(page, live_server, artifacts):
     requests = watch_requests(page)
     errors: list[str] = []
@@ -76,12 +86,7 @@ def test_a_hotspot_row_zooms_the_map_to_its_grid(page, live_server):
 
 def test_an_incident_popup_names_the_package_leader(page, live_server, client):
     open_center(page, live_server + "/center/")
-    page.evaluate("window.gmMap.setView([30.4417, 113.838], 17)")
-    page.wait_for_function("window.gmIncidents && window.gmIncidents.mode === 'incidents'")
-    page.locator(".leaflet-marker-icon").first.click()
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
-    text = popup.inner_text()
+    text = first_marker_popup(page, 30.4417, 113.838).inner_text()
     leader = client.get("/api/locate?lon=113.838&lat=30.4417&at=2023-06-01").get_json()
     name = next(p["name"] for p in leader["people"] if p["role"] == "package_leader")
     assert "包片领导" in text and name in text
@@ -110,11 +115,7 @@ def test_a_description_with_markup_is_shown_as_text(
     conn.commit()
     url = serve({**settings, "STREET_CODE": st.CODE})
     open_center(page, url + "/center/?from=2021-01-01&to=2021-12-31")
-    page.evaluate("window.gmMap.setView([30.005, 114.005], 17)")
-    page.wait_for_function("window.gmIncidents && window.gmIncidents.mode === 'incidents'")
-    page.locator(".leaflet-marker-icon").first.click()
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = first_marker_popup(page, 30.005, 114.005)
     assert evil in popup.inner_text()
     assert page.evaluate("window.hacked") is None
     page.screenshot(path=str(artifacts / "center-markup-as-text.png"))
