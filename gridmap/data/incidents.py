@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import psycopg
 from psycopg.copy import QueuedLibpqWriter
+
+from gridmap.data import pgbinary
 
 
 def reference(conn: psycopg.Connection) -> dict:
@@ -47,26 +47,18 @@ def copy_in(conn: psycopg.Connection, street_code: str, frame: pd.DataFrame) -> 
     sql = f"COPY incident ({', '.join(_COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
     encoding, encoded = conn.info.encoding, {}
     with conn.cursor() as cur, cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
-        copy.write(_BINARY_HEADER)
+        copy.write(pgbinary.HEADER)
         for start in range(0, len(frame), _CHUNK_ROWS):
             chunk = frame.iloc[start : start + _CHUNK_ROWS]
             copy.write(_binary_rows(chunk, street_code, encoding, encoded))
-        copy.write(_BINARY_TRAILER)
+        copy.write(pgbinary.TRAILER)
 
 
-# Binary COPY: a header, then per row a 2-byte field count and, per field, a 4-byte length (-1
-# for NULL) and the value in the type's binary form; then a trailer. Fields that have the same
-# width on every row of a chunk are laid out with numpy in one byte matrix; text of varying
-# width is encoded once per distinct value (or combination of values) and joined row by row.
+# Fields in the order of _COPY_COLUMNS. Text columns that travel together are grouped: each
+# distinct combination is encoded once (see pgbinary.text_fields).
 _CHUNK_ROWS = 50_000
-_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension
-_BINARY_TRAILER = b"\xff\xff"
-_NULL = b"\xff\xff\xff\xff"
-_EPOCH_2000_US = 946_684_800_000_000  # PostgreSQL counts microseconds from 2000-01-01 UTC
-_POINT_4326 = (25).to_bytes(4, "big") + b"\x01\x01\x00\x00\x20\xe6\x10\x00\x00"  # EWKB head
 _TIMES = ["occurred_at", "reported_at", "due_at", "closed_at"]
 _INTEGERS = ["reported_by", "batch_id", "division_id", "unit_id", "grid_id"]
-# Text columns that travel together: each distinct combination is encoded once.
 _TEXT_GROUPS = [
     ("unit_code", "grid_code", "village_code", "package_area_code"),
     ("kind", "category", "status"),
@@ -90,67 +82,24 @@ def _binary_rows(chunk: pd.DataFrame, street_code: str, encoding: str, encoded: 
     ``encoded`` keeps the encoded text of the combinations seen in earlier chunks.
     """
     n = len(chunk)
-    parts = [_repeat(len(_COPY_COLUMNS).to_bytes(2, "big"), n), _points(chunk)]
-    for col in _TIMES:
-        stamps = pd.DatetimeIndex(pd.to_datetime(chunk[col], utc=True)).as_unit("us")
-        missing = stamps.isna()
-        parts.append(_numbers(np.where(missing, 0, stamps.asi8 - _EPOCH_2000_US), missing, ">i8"))
+    parts = [
+        pgbinary.field_count(len(_COPY_COLUMNS), n),
+        pgbinary.points(chunk["lon"], chunk["lat"]),
+    ]
+    parts += [pgbinary.timestamps(chunk[col]) for col in _TIMES]
     for col in _INTEGERS:
         values = pd.array(chunk[col]).astype("Int64")
         numbers = values.to_numpy(dtype=np.int64, na_value=0)
         if numbers.min() < -(2**31) or numbers.max() >= 2**31:
             raise psycopg.errors.NumericValueOutOfRange(f"integer out of range ({col})")
-        parts.append(_numbers(numbers, values.isna(), ">i4"))
-    parts.append(_repeat(_text_field("street_code", street_code, encoding), n))
-    for group in _TEXT_GROUPS:
-        codes, firsts = _factorize_rows(chunk, group)
-        repeated = len(firsts) * 4 <= n  # worth remembering for the next chunks
-        fields = []
-        for values in chunk.iloc[firsts][list(group)].itertuples(index=False, name=None):
-            field = encoded.get((group, values))
-            if field is None:
-                field = b"".join(
-                    _text_field(c, v, encoding) for c, v in zip(group, values, strict=True)
-                )
-                if repeated:
-                    encoded[(group, values)] = field
-            fields.append(field)
-        if len({len(f) for f in fields}) == 1:  # the same width on every row
-            table = np.frombuffer(b"".join(fields), dtype=np.uint8).reshape(len(fields), -1)
-            parts.append(table[codes])
-        else:
-            parts.append(np.array(fields, dtype=object)[codes])
-    return _join_rows(parts, n)
+        parts.append(pgbinary.numbers(numbers, values.isna(), ">i4"))
+    parts.append(pgbinary.repeat(_text_field("street_code", street_code, encoding), n))
 
+    def encode(col, value):
+        return _text_field(col, value, encoding)
 
-def _repeat(value: bytes, n: int) -> np.ndarray:
-    return np.broadcast_to(np.frombuffer(value, dtype=np.uint8), (n, len(value)))
-
-
-def _points(chunk: pd.DataFrame) -> np.ndarray:
-    """geometry(Point, 4326) fields: EWKB, little-endian, with the SRID."""
-    xy = np.column_stack([chunk["lon"].to_numpy(dtype="<f8"), chunk["lat"].to_numpy(dtype="<f8")])
-    return np.concatenate([_repeat(_POINT_4326, len(chunk)), xy.view(np.uint8)], axis=1)
-
-
-def _numbers(values: np.ndarray, missing, dtype: str) -> np.ndarray:
-    """Fixed-width number fields: a byte matrix, or byte strings per row when some are NULL."""
-    width = np.dtype(dtype).itemsize
-    missing = np.asarray(missing, dtype=bool)
-    if missing.all():
-        return _repeat(_NULL, len(values))
-    fields = np.concatenate(
-        [
-            _repeat(width.to_bytes(4, "big"), len(values)),
-            values.astype(dtype).view(np.uint8).reshape(-1, width),
-        ],
-        axis=1,
-    )
-    if not missing.any():
-        return fields
-    rows = np.array(fields.view(f"V{4 + width}").ravel().tolist(), dtype=object)
-    rows[missing] = _NULL
-    return rows
+    parts += [pgbinary.text_fields(chunk, group, encode, encoded) for group in _TEXT_GROUPS]
+    return pgbinary.join_rows(parts)
 
 
 def _text_field(col: str, value, encoding: str) -> bytes:
@@ -159,41 +108,11 @@ def _text_field(col: str, value, encoding: str) -> bytes:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         value = ""
     if value == "" and col not in _NOT_NULL_TEXT:
-        return _NULL
+        return pgbinary.NULL
     data = str(value).encode(encoding)
     if col == "details":
         data = b"\x01" + data  # jsonb's binary form: a version byte, then the JSON text
     return len(data).to_bytes(4, "big") + data
-
-
-def _factorize_rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Code of each row's combination of ``columns``, and the first row of each combination."""
-    codes = np.zeros(len(frame), dtype=np.int64)
-    for col in columns:
-        more, distinct = pd.factorize(frame[col], use_na_sentinel=False)
-        codes, _ = pd.factorize(codes * max(len(distinct), 1) + more)
-    firsts = np.empty(codes.max() + 1, dtype=np.int64)
-    firsts[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return codes, firsts
-
-
-def _join_rows(parts: list[np.ndarray], n: int) -> bytes:
-    """Concatenate, row by row, byte matrices (same width on every row) and byte strings."""
-    segments, run = [], []
-    for part in [*parts, None]:
-        if part is not None and part.dtype == np.uint8:
-            run.append(part)
-            continue
-        if run:
-            block = np.ascontiguousarray(np.concatenate(run, axis=1))
-            segments.append(block.view(f"V{block.shape[1]}").ravel())
-            run = []
-        if part is not None:
-            segments.append(part)
-    if len(segments) == 1:
-        return segments[0].tobytes()
-    columns = [s.tolist() if s.dtype != object else s for s in segments]
-    return b"".join(itertools.chain.from_iterable(zip(*columns, strict=True)))
 
 
 def add_to_tally(conn: psycopg.Connection, street_code: str, rows: pd.DataFrame) -> None:
