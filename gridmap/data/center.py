@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import psycopg
 from psycopg import sql
 
+from gridmap.data import incidents as incident_data
 from gridmap.filters import Filters
 
 FINAL = "(SELECT kind, code FROM incident_status WHERE is_final)"
@@ -50,13 +51,21 @@ def _where(street_code: str, f: Filters, now: datetime) -> tuple[sql.Composable,
     return sql.SQL(" AND ".join(parts)), params
 
 
-def _tally_where(street_code: str, f: Filters) -> tuple[sql.Composable, dict] | None:
-    """The same filters on incident_tally, when they can be answered from it: whole months,
-    and no deadline test (overdue depends on the moment of asking)."""
+def _tally(
+    conn: psycopg.Connection, street_code: str, f: Filters
+) -> tuple[sql.Composable, sql.Composable, dict] | None:
+    """Where to count from instead of the incidents, and the filters on it: the tally's
+    monthly rows (incident_tally_monthly: a grid, kind, category, state and month a row), plus
+    the incidents of batches the tally leaves out, counted one by one (migration 0007).
+
+    None when the tally cannot answer: periods of part of a month, and deadline tests
+    (overdue depends on the moment of asking).
+    """
     if f.overdue or f.date_from.day != 1 or (f.date_to + timedelta(days=1)).day != 1:
         return None
     parts = [
         "t.street_code = %(street)s",
+        "t.year BETWEEN %(first_year)s AND %(last_year)s",  # the table's index: whole rows
         "t.month >= %(first)s",
         "t.month <= %(last)s",
         "t.kind = ANY(%(kinds)s)",
@@ -65,6 +74,8 @@ def _tally_where(street_code: str, f: Filters) -> tuple[sql.Composable, dict] | 
         "street": street_code,
         "first": f.date_from,
         "last": f.date_to.replace(day=1),
+        "first_year": f.date_from.year,
+        "last_year": f.date_to.year,
         "kinds": list(f.kinds),
     }
     if f.categories:
@@ -78,20 +89,39 @@ def _tally_where(street_code: str, f: Filters) -> tuple[sql.Composable, dict] | 
         params["village"] = f.village
     if f.state != "all":
         parts.append("t.closed" if f.state == "closed" else "NOT t.closed")
-    return sql.SQL(" AND ".join(parts)), params
+    source = sql.SQL("incident_tally_monthly")
+    untallied = incident_data.untallied_batches(conn, street_code)
+    if untallied:
+        source = sql.SQL(_UNTALLIED)
+        params.update(untallied=untallied, start=f.start, end=f.end)
+    return source, sql.SQL(" AND ".join(parts)), params
+
+
+# The tally's rows and, shaped like them, the incidents of untallied batches in the period.
+_UNTALLIED = """(SELECT street_code, package_area_code, village_code, grid_code, year, month, kind,
+           category, closed, n, sum_lon, sum_lat
+      FROM incident_tally_monthly
+    UNION ALL
+    SELECT i.street_code, i.package_area_code, i.village_code, i.grid_code,
+           extract(year FROM i.occurred_at AT TIME ZONE 'Asia/Shanghai')::smallint,
+           date_trunc('month', i.occurred_at AT TIME ZONE 'Asia/Shanghai')::date, i.kind,
+           i.category, coalesce(s.is_final, false), 1, ST_X(i.geom), ST_Y(i.geom)
+      FROM incident i LEFT JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
+     WHERE i.street_code = %(street)s AND i.batch_id = ANY(%(untallied)s)
+       AND i.occurred_at >= %(start)s AND i.occurred_at < %(end)s)"""
 
 
 def grid_month_counts(
     conn: psycopg.Connection, street_code: str, f: Filters, now: datetime
 ) -> list[dict]:
     """Incidents per grid code and month (first day of the month, Beijing time)."""
-    tally = _tally_where(street_code, f)
+    tally = _tally(conn, street_code, f)
     if tally is not None:
+        source, where, params = tally
         query = sql.SQL(
-            "SELECT t.grid_code, t.month, sum(t.n)::int AS n FROM incident_tally t"
-            " WHERE {} GROUP BY 1, 2"
-        ).format(tally[0])
-        return conn.execute(query, tally[1]).fetchall()
+            "SELECT t.grid_code, t.month, sum(t.n)::int AS n FROM {} t WHERE {} GROUP BY 1, 2"
+        ).format(source, where)
+        return conn.execute(query, params).fetchall()
     where, params = _where(street_code, f, now)
     query = sql.SQL(
         "SELECT i.grid_code, (date_trunc('month', i.occurred_at AT TIME ZONE 'Asia/Shanghai'))"
@@ -188,17 +218,18 @@ def grids_in_view(
     bbox: tuple[float, float, float, float],
 ) -> list[dict]:
     """Incidents counted per grid, at their mean position, for grids seen in a map view."""
-    tally = _tally_where(street_code, f)
+    tally = _tally(conn, street_code, f)
     box = {"west": bbox[0], "south": bbox[1], "east": bbox[2], "north": bbox[3]}
     if tally is not None:
+        source, where, params = tally
         query = sql.SQL(
             "SELECT t.grid_code, sum(t.n)::int AS n, sum(t.sum_lon) / sum(t.n) AS lon,"
-            " sum(t.sum_lat) / sum(t.n) AS lat FROM incident_tally t WHERE {}"
+            " sum(t.sum_lat) / sum(t.n) AS lat FROM {} t WHERE {}"
             " GROUP BY t.grid_code HAVING sum(t.n) > 0"
             " AND sum(t.sum_lon) / sum(t.n) BETWEEN %(west)s AND %(east)s"
             " AND sum(t.sum_lat) / sum(t.n) BETWEEN %(south)s AND %(north)s"
-        ).format(tally[0])
-        return conn.execute(query, {**tally[1], **box}).fetchall()
+        ).format(source, where)
+        return conn.execute(query, {**params, **box}).fetchall()
     where, params = _where(street_code, f, now)
     query = sql.SQL(
         "SELECT i.grid_code, count(*) AS n, avg(ST_X(i.geom)) AS lon, avg(ST_Y(i.geom)) AS lat"
