@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pytest
 
 from gridmap import coords, incidents
@@ -107,3 +108,50 @@ def test_gcj02_points_are_converted_on_the_way_in(conn, placement, street):
     ).fetchone()
     assert abs(row["x"] - wgs[0]) < 1e-8 and abs(row["y"] - wgs[1]) < 1e-8
     assert row["unit_code"] == st.U2
+
+
+INDEXES = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'incident' ORDER BY 1"
+GEOM_INDEX = "SELECT 'incident_geom_idx'::regclass::oid AS oid"
+
+
+def test_a_large_load_rebuilds_the_indexes_it_dropped(conn, placement, street, monkeypatch):
+    incidents.load(conn, placement, st.CODE, rows(3), source="t")
+    before, oid = conn.execute(INDEXES).fetchall(), conn.execute(GEOM_INDEX).fetchone()["oid"]
+    conn.execute("ANALYZE incident")  # the estimate of stored rows is exact (all streets')
+    stored = conn.execute("SELECT count(*) AS n FROM incident").fetchone()["n"]
+    monkeypatch.setattr(incidents, "REBUILD_FROM", 5)
+    monkeypatch.setattr(incidents, "REBUILD_SHARE", 8 / stored)  # 8 rows pay for a rebuild
+    incidents.load(conn, placement, st.CODE, rows(8), source="t")
+    assert conn.execute(INDEXES).fetchall() == before
+    assert conn.execute(GEOM_INDEX).fetchone()["oid"] != oid  # a new index, built afresh
+    conn.execute("SET LOCAL enable_seqscan = off")
+    plan = conn.execute(
+        "EXPLAIN SELECT id FROM incident WHERE geom && ST_MakeEnvelope(114, 30, 114.01, 30.01,"
+        " 4326)"
+    ).fetchall()
+    assert "incident_geom_idx" in " ".join(r["QUERY PLAN"] for r in plan)
+    oid = conn.execute(GEOM_INDEX).fetchone()["oid"]
+    conn.execute("ANALYZE incident")
+    incidents.load(conn, placement, st.CODE, rows(5), source="t")  # fewer than 8: fed, not rebuilt
+    assert conn.execute(GEOM_INDEX).fetchone()["oid"] == oid and count(conn) == 16
+
+
+def test_a_large_load_that_fails_midway_keeps_the_indexes(conn, placement, street, monkeypatch):
+    before = conn.execute(INDEXES).fetchall()
+    # A failure inside the COPY, after the indexes were dropped: the database refuses a row.
+    conn.execute(
+        """CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN IF NEW.title = 'boom' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$"""
+    )
+    conn.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON incident FOR EACH ROW"
+        " EXECUTE FUNCTION pg_temp.refuse()"
+    )
+    monkeypatch.setattr(incidents, "REBUILD_FROM", 5)
+    monkeypatch.setattr(incidents, "REBUILD_SHARE", 1e-9)  # whatever is stored: rebuild
+    frame = rows(8)
+    frame.loc[6, "title"] = "boom"
+    with pytest.raises(psycopg.errors.RaiseException):
+        incidents.load(conn, placement, st.CODE, frame, source="t")
+    assert conn.execute(INDEXES).fetchall() == before and count(conn) == 0
+    conn.rollback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import psycopg
+from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from gridmap.data import pgbinary
@@ -177,6 +178,39 @@ _TALLY_COLUMNS = [
     "sum_lon",
     "sum_lat",
 ]
+
+
+def stored_rows(conn: psycopg.Connection, at_most: int) -> int:
+    """About how many incidents are stored (all streets): the planner's estimate, or a count
+    that stops at ``at_most`` when the table has not been analysed since it was emptied."""
+    row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'incident'::regclass")
+    estimate = row.fetchone()["reltuples"]
+    if estimate >= 0:
+        return int(estimate)
+    return conn.execute(
+        "SELECT count(*) AS n FROM (SELECT FROM incident LIMIT %s) s", (at_most,)
+    ).fetchone()["n"]
+
+
+def drop_secondary_indexes(conn: psycopg.Connection) -> list[str]:
+    """Drop the incident table's indexes that enforce nothing (not its primary key, not a
+    unique or exclusion constraint); return the statements that create them again."""
+    rows = conn.execute(
+        """SELECT c.relname AS name, pg_get_indexdef(x.indexrelid) AS definition
+             FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+            WHERE x.indrelid = 'incident'::regclass AND NOT x.indisunique
+              AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = x.indexrelid)
+            ORDER BY c.relname"""
+    ).fetchall()
+    for r in rows:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(r["name"])))
+    return [r["definition"] for r in rows]
+
+
+def create_indexes(conn: psycopg.Connection, definitions: list[str]) -> None:
+    """Run CREATE INDEX statements as PostgreSQL itself wrote them (pg_get_indexdef)."""
+    for definition in definitions:
+        conn.execute(definition)
 
 
 def analyze(conn: psycopg.Connection) -> None:
