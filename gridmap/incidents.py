@@ -192,12 +192,20 @@ def prepare(frame: pd.DataFrame, ref: dict, crs: str) -> pd.DataFrame:
     frame["reported_at"] = frame["reported_at"].fillna(pd.Timestamp.now(tz="UTC"))
     late = frame["reported_at"] < frame["occurred_at"]
     _check(np.flatnonzero(late.to_numpy()), "上报时间早于发生时间")
-    frame["details"] = (
-        [_json(d) for d in frame["details"]] if frame["details"].notna().any() else "{}"
-    )
+    if frame["details"].notna().any():
+        details = [_json(d) for d in frame["details"]]
+        _check(np.flatnonzero([d is None for d in details]), "详情（details）不是有效的 JSON 对象")
+        frame["details"] = details
+    else:
+        frame["details"] = "{}"
     for col in ("category", "title", "description"):
         frame[col] = frame[col].fillna("").astype(str)
-    frame["reported_by"] = frame["reported_by"].astype("Int64")
+    reporter = pd.to_numeric(frame["reported_by"], errors="coerce")
+    bad = frame["reported_by"].notna() & ~(
+        (reporter % 1 == 0) & (reporter >= 1) & (reporter < 2**31)
+    )
+    _check(np.flatnonzero(bad.to_numpy()), "上报人编号（reported_by）应为人员编号（正整数）")
+    frame["reported_by"] = reporter.astype("Int64")
     return frame
 
 
@@ -274,10 +282,17 @@ def _parse_times_slowly(values: pd.Series) -> pd.Series:
     return pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
 
 
-def _json(value) -> str:
+def _json(value) -> str | None:
+    """A row's details as JSON object text; None when they are not a JSON object."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "{}"
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        return value if isinstance(parsed, dict) else None
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else None
 
 
 def _check(rows: np.ndarray, message: str) -> None:

@@ -63,12 +63,16 @@ def test_a_good_load_is_written_whole(conn, placement, street):
         ("lon", "east", "经纬度缺失、不是数字或超出范围"),
         ("lat", 95.0, "经纬度缺失、不是数字或超出范围"),
         ("occurred_at", "last tuesday", "时间无法识别"),
+        ("reported_by", 2**40, "上报人编号"),
+        ("reported_by", "张三", "上报人编号"),
+        ("details", "{broken", "详情（details）不是有效的 JSON"),
+        ("details", "[1, 2]", "详情（details）不是有效的 JSON"),
     ],
 )
 def test_one_bad_row_refuses_the_load_and_names_the_row(
     conn, placement, street, column, value, words
 ):
-    frame = rows(4)
+    frame = rows(4, **({} if column in rows(1) else {column: None}))
     frame[column] = frame[column].astype(object)
     frame.loc[2, column] = value
     with pytest.raises(BadInput) as err:
