@@ -35,14 +35,16 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
       FROM generate_series(1, 12) AS g(m) LEFT JOIN unnest(months, vals) AS u(m, v) ON u.m = g.m
 $$;
 
+-- The key's text is codes, compared byte by byte (COLLATE "C"): a locale-aware comparison of
+-- eight columns made the primary key cost 0.9 s of a 90,000-row batch, byte order 0.5 s.
 CREATE TABLE incident_tally (
-    street_code        text NOT NULL,
-    package_area_code  text NOT NULL,
-    village_code       text NOT NULL,
-    grid_code          text NOT NULL,
+    street_code        text COLLATE "C" NOT NULL,
+    package_area_code  text COLLATE "C" NOT NULL,
+    village_code       text COLLATE "C" NOT NULL,
+    grid_code          text COLLATE "C" NOT NULL,
     year               smallint NOT NULL,   -- Beijing time
-    kind               text NOT NULL,
-    category           text NOT NULL,
+    kind               text COLLATE "C" NOT NULL,
+    category           text COLLATE "C" NOT NULL,
     closed             boolean NOT NULL,    -- in a final state of its workflow
     n                  integer[] NOT NULL,  -- incidents per month, January first
     sum_lon            float8[] NOT NULL,   -- for the mean position of a grid's incidents
