@@ -167,6 +167,8 @@ def load_incidents_cmd(obj: Context, path: Path, crs: str, commit: bool) -> None
             return
         result = incidents.load(conn, Placement(), street, frame, source=str(path), crs=crs)
     click.echo(f"已写入 {result.rows} 条事件（批次 {result.batch_id}）。")
+    if not result.tallied:
+        click.echo("本批事件分布很散，未计入月度汇总表；综治中心统计时直接逐条计数。")
 
 
 @main.command("serve")
