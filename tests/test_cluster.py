@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -126,3 +127,61 @@ def test_with_a_database_url_gridmap_uses_that_server(settings, demo_loaded):
     assert "已是最新" in run(["db", "migrate"], external).output
     answer = run(["locate", "113.838", "30.4417"], external)
     assert json.loads(answer.output)["street"]["name"] == "侏儒山街道"
+
+
+def postgresql_without_postgis(root: Path) -> Path:
+    """A copy of the installed PostgreSQL whose extension folder has no PostGIS; its bin folder.
+
+    PostgreSQL is relocatable: a server finds its share and lib folders relative to where its
+    binary lies. So the binaries are copied (not linked: a link would be followed back) into the
+    same layout under ``root``, and every other file is linked, except PostGIS's.
+    """
+    bin_dir = cluster.find_bin_dir()
+
+    def folder(kind: str) -> Path:
+        out = subprocess.run(
+            [str(bin_dir / "pg_config"), f"--{kind}"], capture_output=True, text=True, check=True
+        )
+        return Path(out.stdout.strip())
+
+    for source in (folder("sharedir"), folder("pkglibdir")):
+        for path in source.rglob("*"):
+            target = root / path.relative_to("/")
+            if path.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+            elif "postgis" not in path.name:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.symlink_to(path)
+    copied = root / bin_dir.relative_to("/")
+    copied.mkdir(parents=True)
+    for name in ("initdb", "pg_ctl", "postgres"):
+        shutil.copy2(bin_dir / name, copied / name)
+    for path in [root, *root.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o755)  # the server's own user must reach it when the tests run as root
+    return copied
+
+
+def test_a_server_without_postgis_is_named_and_nothing_is_created():
+    folder = Path(tempfile.mkdtemp(prefix="gridmap-test-"))
+    folder.chmod(0o755)
+    env = {
+        "GRIDMAP_INSTANCE_DIR": str(folder / "instance"),
+        "GRIDMAP_PG_PORT": "54393",
+        "GRIDMAP_PG_BIN": str(postgresql_without_postgis(folder / "pg")),
+        "GRIDMAP_DATABASE_URL": "",
+    }
+    try:
+        result = CliRunner().invoke(cli.main, ["db", "init"], env=env)
+        assert result.exit_code == 1
+        assert "数据库缺少 PostGIS 扩展" in result.output
+        assert "apt-get install -y postgresql-15-postgis-3" in result.output
+        values = config.load({}, environ=env)
+        with db.connect(values) as conn:
+            tables = conn.execute(
+                "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchone()["n"]
+        assert tables == 0  # not even the migrations' own table
+    finally:
+        CliRunner().invoke(cli.main, ["db", "stop"], env=env)
+        shutil.rmtree(folder, ignore_errors=True)
