@@ -14,6 +14,9 @@
 -- center counts its incidents directly. Every incident is thus counted in exactly one place.
 
 ALTER TABLE load_batch ADD COLUMN tallied boolean NOT NULL DEFAULT true;
+-- Every center request asks for a street's untallied batches; every pin is a batch of its own,
+-- so load_batch grows with the years while the untallied ones stay few.
+CREATE INDEX load_batch_untallied_idx ON load_batch (street_code) WHERE NOT tallied;
 
 DROP TRIGGER incident_tally_a_delete ON incident;
 DROP TRIGGER incident_tally_a_update_old ON incident;
