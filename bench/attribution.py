@@ -48,6 +48,7 @@ import shapely
 from gridmap import db, incidents, planning, sandbox
 from gridmap.data import incidents as incident_data
 from gridmap.data import streets
+from gridmap.data import tally as tally_data
 from gridmap.placement import Placement
 
 SYNTHETIC_CODE = "420114990"
@@ -336,12 +337,12 @@ class Breakdown:
             incidents.prepare,
             incident_data.copy_in,
             incident_data.create_indexes,
-            incident_data.add_to_tally,
+            tally_data.add,
         )
         incidents.prepare = self._timed("prepare", saved[0])
         incident_data.copy_in = self._timed("copy", saved[1])
         incident_data.create_indexes = self._timed("index", saved[2])
-        incident_data.add_to_tally = self._timed("tally", saved[3])
+        tally_data.add = self._timed("tally", saved[3])
         self.placement.place = self._timed("place", Placement.place.__get__(self.placement))
         try:
             yield self
@@ -350,7 +351,7 @@ class Breakdown:
                 incidents.prepare,
                 incident_data.copy_in,
                 incident_data.create_indexes,
-                incident_data.add_to_tally,
+                tally_data.add,
             ) = saved
             del self.placement.place
 

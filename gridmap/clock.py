@@ -6,10 +6,11 @@ China Standard Time; a time written without a zone means Beijing time.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Asia/Shanghai")
+OFFSET = timedelta(hours=8)  # UTC+8 all year: China keeps no summer time
 
 
 def local(value: datetime | None) -> datetime | None:

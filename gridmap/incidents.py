@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from gridmap import coords
+from gridmap import coords, tally
+from gridmap.clock import OFFSET
 from gridmap.data import incidents as data
+from gridmap.data import tally as tally_data
 from gridmap.errors import BadInput
 from gridmap.placement import SNAPSHOT, Placement
 
@@ -31,7 +33,6 @@ OPTIONAL = {
     "closed_at": None,
 }
 TIMES = ["occurred_at", "reported_at", "due_at", "closed_at"]
-BEIJING = pd.Timedelta(hours=8)  # ledgers write Beijing time (UTC+8, no daylight saving)
 # After a load this large the planner's statistics are stale: measured at 100k new rows, the
 # zoomed-in marker query took 371 ms on a backward time-index scan instead of 5 ms on the
 # spatial index. ANALYZE samples a fixed number of rows, so it costs a fraction of a second.
@@ -44,12 +45,6 @@ ANALYZE_FROM = 10_000
 # the load commits, so pins and everyday ledgers never take that path.
 REBUILD_FROM = 100_000
 REBUILD_SHARE = 0.5
-# A batch goes into incident_tally unless it is large and its tally would hardly aggregate
-# (more than a tally row per four incidents): then reading the tally would save the center
-# nothing, and writing it would cost as much as writing the incidents. Measured on a million:
-# the demo street's tally has 90,000 rows (tallied); over 10,000 grids it has ~800,000.
-TALLY_CHECK_FROM = 100_000
-TALLY_AT_MOST = 0.25
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ class LoadResult:
     batch_id: int
     rows: int
     order: np.ndarray  # input position of each row, in the order the rows were written
-    tallied: bool = True  # counted in incident_tally (see TALLY_AT_MOST)
+    tallied: bool = True  # counted in incident_tally (see gridmap.tally)
 
 
 def load(
@@ -77,8 +72,8 @@ def load(
     frame = pd.concat([frame.reset_index(drop=True), snapshot], axis=1)
     # Written in time order: the time index then grows at its end instead of everywhere.
     frame = frame.sort_values("occurred_at", kind="stable")
-    counts = tally(frame, ref)
-    tallied = len(frame) < TALLY_CHECK_FROM or len(counts.keys) <= TALLY_AT_MOST * len(frame)
+    counts = tally.count(frame, ref)
+    tallied = tally.worth_keeping(counts, len(frame))
     with conn.transaction():
         batch = data.new_batch(conn, street_code, source, len(frame), tallied)
         frame["batch_id"] = batch
@@ -87,7 +82,7 @@ def load(
         data.copy_in(conn, street_code, frame)
         data.create_indexes(conn, dropped)
         if tallied:
-            data.add_to_tally(conn, street_code, counts)
+            tally_data.add(conn, street_code, counts)
         if len(frame) >= ANALYZE_FROM:
             data.analyze(conn)
     return LoadResult(batch, len(frame), frame.index.to_numpy(), tallied)
@@ -105,64 +100,6 @@ def incident_ids(conn: psycopg.Connection, street_code: str, result: LoadResult)
     ids = np.empty(result.rows, dtype=np.int64)
     ids[result.order] = data.ids_of_batch(conn, street_code, result.batch_id)
     return ids
-
-
-@dataclass(frozen=True)
-class Tally:
-    """A batch's contribution to incident_tally (migration 0007): one row per grid, kind,
-    category, state and year (``keys``), each with twelve monthly cells, January first."""
-
-    keys: pd.DataFrame  # package_area_code, village_code, grid_code, year, kind, category, closed
-    n: np.ndarray  # (rows, 12) incidents
-    sum_lon: np.ndarray  # (rows, 12) sums of longitudes, for the mean position
-    sum_lat: np.ndarray
-
-
-TALLY_KEYS = ["package_area_code", "village_code", "grid_code", "year", "kind", "category"]
-
-
-def tally(frame: pd.DataFrame, ref: dict) -> Tally:
-    """Count a batch into tally rows, with integer codes and bincount rather than a groupby of
-    text columns (a million rows in a fraction of a second)."""
-    local = frame["occurred_at"].dt.tz_convert(None) + BEIJING  # China keeps no summer time
-    months = local.to_numpy().astype("datetime64[M]").astype(np.int64)  # since January 1970
-    final = {pair: row["is_final"] for pair, row in ref["statuses"].items()}
-    pair, pairs = _codes(frame, ["kind", "status"])
-    closed = np.array([final[p] for p in pairs], dtype=bool)[pair]
-    # A grid's codes come with its id: code the few grids, not the million rows.
-    grid, grids = pd.factorize(frame["grid_id"])
-    place, _ = _codes(frame.iloc[_firsts(grid, len(grids))], TALLY_KEYS[:3])
-    what, whats = _codes(frame, ["kind", "category"])
-    key = ((place[grid] * len(whats) + what) * 2 + closed) * 10_000 + months // 12
-    row, rows = pd.factorize(key)
-    first = _firsts(row, len(rows))
-    keys = frame.iloc[first][[*TALLY_KEYS[:3], "kind", "category"]].reset_index(drop=True)
-    keys = keys.assign(year=months[first] // 12 + 1970, closed=closed[first])
-    cell = row * 12 + months % 12
-
-    def cells(weights=None) -> np.ndarray:
-        return np.bincount(cell, weights=weights, minlength=len(rows) * 12).reshape(-1, 12)
-
-    return Tally(
-        keys[[*TALLY_KEYS, "closed"]],
-        cells().astype(np.int32),
-        cells(frame["lon"].to_numpy(dtype=float)),
-        cells(frame["lat"].to_numpy(dtype=float)),
-    )
-
-
-def _codes(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[tuple]]:
-    """Code of each row's combination of ``columns``, and the combinations in code order."""
-    codes = frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
-    first = _firsts(codes, codes.max() + 1)
-    return codes, list(frame.iloc[first][columns].itertuples(index=False, name=None))
-
-
-def _firsts(codes: np.ndarray, count: int) -> np.ndarray:
-    """The first row of each code."""
-    first = np.zeros(count, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return first
 
 
 def prepare(frame: pd.DataFrame, ref: dict, crs: str) -> pd.DataFrame:
@@ -245,7 +182,7 @@ def _times(values: pd.Series, col: str, required: bool) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         parsed = values.dt.tz_convert("UTC")
     elif pd.api.types.is_datetime64_dtype(values.dtype):
-        parsed = (values - BEIJING).dt.tz_localize("UTC")  # wall time in Beijing, no zone
+        parsed = (values - OFFSET).dt.tz_localize("UTC")  # wall time in Beijing, no zone
     elif values.isna().all():
         parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     else:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pandas as pd
 
-from gridmap import incidents
+from gridmap import incidents, tally
 from gridmap.data import center
 from gridmap.filters import Filters
 from tests import small_street as st
@@ -151,7 +151,7 @@ def read(conn, f: Filters, bbox) -> tuple[list, list]:
 def test_a_batch_that_would_not_aggregate_is_counted_directly(conn, placement, monkeypatch):
     st.create(conn)
     incidents.load(conn, placement, st.CODE, scattered(40, seed=1), source="dense")
-    monkeypatch.setattr(incidents, "TALLY_CHECK_FROM", 10)
+    monkeypatch.setattr(tally, "CHECK_FROM", 10)
     thin = incidents.load(conn, placement, st.CODE, scattered(40, seed=2), source="thin")
     assert (
         not thin.tallied

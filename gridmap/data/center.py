@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import psycopg
 from psycopg import sql
 
-from gridmap.data import incidents as incident_data
+from gridmap.data import tally as tally_data
 from gridmap.filters import Filters
 
 FINAL = "(SELECT kind, code FROM incident_status WHERE is_final)"
@@ -90,7 +90,7 @@ def _tally(
     if f.state != "all":
         parts.append("t.closed" if f.state == "closed" else "NOT t.closed")
     source = sql.SQL("incident_tally_monthly")
-    untallied = incident_data.untallied_batches(conn, street_code)
+    untallied = tally_data.untallied_batches(conn, street_code)
     if untallied:
         source = sql.SQL(_UNTALLIED)
         params.update(untallied=untallied, start=f.start, end=f.end)
