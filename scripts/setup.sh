@@ -19,10 +19,14 @@ die() { echo "setup: $*" >&2; exit 1; }
 pg_major() { ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1; }
 have_pkg() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]; }
 missing=()
-[ -x "/usr/lib/postgresql/$(pg_major)/bin/initdb" ] || missing+=(postgresql)
-major="$(pg_major)"; major="${major:-15}"
-ls "/usr/share/postgresql/$major/extension/postgis.control" >/dev/null 2>&1 \
-    || missing+=("postgresql-$major-postgis-3")
+major="$(pg_major)"
+if [ -z "$major" ] || [ ! -x "/usr/lib/postgresql/$major/bin/initdb" ]; then
+    # PostGIS's package is named after PostgreSQL's major version, known once it is installed:
+    # it is added below, after this pass.
+    missing+=(postgresql)
+elif [ ! -f "/usr/share/postgresql/$major/extension/postgis.control" ]; then
+    missing+=("postgresql-$major-postgis-3")
+fi
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ "$WANT_TEST" = 1 ]; then
@@ -40,7 +44,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get install -y -qq "${missing[@]}" >/dev/null
     # PostGIS for the PostgreSQL version that is now installed, if the first pass lacked it.
     major="$(pg_major)"
-    ls "/usr/share/postgresql/$major/extension/postgis.control" >/dev/null 2>&1 \
+    [ -f "/usr/share/postgresql/$major/extension/postgis.control" ] \
         || apt-get install -y -qq "postgresql-$major-postgis-3" >/dev/null
 fi
 
