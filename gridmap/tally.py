@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gridmap import rowcodes
 from gridmap.clock import OFFSET
 
 # A batch goes into incident_tally unless it is large and its tally would hardly aggregate
@@ -43,15 +44,15 @@ def count(frame: pd.DataFrame, ref: dict) -> Tally:
     local = frame["occurred_at"].dt.tz_convert(None) + OFFSET
     months = local.to_numpy().astype("datetime64[M]").astype(np.int64)  # since January 1970
     final = {pair: row["is_final"] for pair, row in ref["statuses"].items()}
-    pair, pairs = _codes(frame, ["kind", "status"])
+    pair, pairs = rowcodes.combinations(frame, ["kind", "status"])
     closed = np.array([final[p] for p in pairs], dtype=bool)[pair]
     # A grid's codes come with its id: code the few grids, not the million rows.
-    grid, grids = pd.factorize(frame["grid_id"])
-    place, _ = _codes(frame.iloc[_firsts(grid, len(grids))], KEYS[:3])
-    what, whats = _codes(frame, ["kind", "category"])
+    grid, first_of_grid = rowcodes.factorize_rows(frame, ["grid_id"])
+    place, _ = rowcodes.combinations(frame.iloc[first_of_grid], KEYS[:3])
+    what, whats = rowcodes.combinations(frame, ["kind", "category"])
     key = ((place[grid] * len(whats) + what) * 2 + closed) * 10_000 + months // 12
     row, rows = pd.factorize(key)
-    first = _firsts(row, len(rows))
+    first = rowcodes.firsts(row, len(rows))
     keys = frame.iloc[first][[*KEYS[:3], "kind", "category"]].reset_index(drop=True)
     keys = keys.assign(year=months[first] // 12 + 1970, closed=closed[first])
     cell = row * 12 + months % 12
@@ -65,20 +66,6 @@ def count(frame: pd.DataFrame, ref: dict) -> Tally:
         cells(frame["lon"].to_numpy(dtype=float)),
         cells(frame["lat"].to_numpy(dtype=float)),
     )
-
-
-def _codes(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[tuple]]:
-    """Code of each row's combination of ``columns``, and the combinations in code order."""
-    codes = frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
-    first = _firsts(codes, codes.max() + 1)
-    return codes, list(frame.iloc[first][columns].itertuples(index=False, name=None))
-
-
-def _firsts(codes: np.ndarray, count: int) -> np.ndarray:
-    """The first row of each code."""
-    first = np.zeros(count, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return first
 
 
 def worth_keeping(counts: Tally, rows: int) -> bool:

@@ -117,7 +117,7 @@ def scattered(n: int, seed: int) -> pd.DataFrame:
     )
 
 
-def direct(conn, f: Filters, bbox) -> tuple[list, list]:
+def direct(conn, f: Filters) -> tuple[list, list]:
     """What the center reads, computed from the incidents themselves."""
     months = conn.execute(
         """SELECT grid_code, (date_trunc('month', occurred_at AT TIME ZONE 'Asia/Shanghai'))::date
@@ -162,7 +162,7 @@ def test_a_batch_that_would_not_aggregate_is_counted_directly(conn, placement, m
     assert tallied == 40
     f = Filters(date(2021, 1, 1), date(2022, 12, 31), kinds=("dispute",))
     bbox = (113.9, 29.9, 114.1, 30.1)
-    want = direct(conn, f, bbox)
+    want = direct(conn, f)
     months, grids = read(conn, f, bbox)
     assert months == [(r["grid_code"], r["month"], r["n"]) for r in want[0]]
     assert grids == [(r["grid_code"], r["n"], float(r["lon"])) for r in want[1]]
@@ -179,5 +179,5 @@ def test_a_batch_that_would_not_aggregate_is_counted_directly(conn, placement, m
     )
     assert same(conn)
     months, _ = read(conn, f, bbox)
-    assert months == [(r["grid_code"], r["month"], r["n"]) for r in direct(conn, f, bbox)[0]]
+    assert months == [(r["grid_code"], r["month"], r["n"]) for r in direct(conn, f)[0]]
     conn.rollback()

@@ -116,7 +116,7 @@ def _text_field(col: str, value, encoding: str) -> bytes:
     data = str(value).encode(encoding)
     if col == "details":
         data = b"\x01" + data  # jsonb's binary form: a version byte, then the JSON text
-    return len(data).to_bytes(4, "big") + data
+    return pgbinary.field(data)
 
 
 def stored_rows(conn: psycopg.Connection, at_most: int) -> int:

@@ -15,6 +15,8 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from gridmap import rowcodes
+
 HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension
 TRAILER = b"\xff\xff"
 NULL = b"\xff\xff\xff\xff"
@@ -91,7 +93,7 @@ def text_fields(
     ``encode(column, value)`` gives one field's bytes. Each distinct combination of values is
     encoded once; ``encoded``, when given, keeps the combinations that repeat for later chunks.
     """
-    codes, firsts = factorize_rows(frame, group)
+    codes, firsts = rowcodes.factorize_rows(frame, group)
     remember = encoded is not None and len(firsts) * 4 <= len(frame)
     fields = []
     for values in frame.iloc[firsts][list(group)].itertuples(index=False, name=None):
@@ -107,20 +109,13 @@ def text_fields(
     return np.array(fields, dtype=object)[codes]
 
 
-def text(value: str, encoding: str) -> bytes:
-    data = value.encode(encoding)
+def field(data: bytes) -> bytes:
+    """A field: its length, then its bytes."""
     return len(data).to_bytes(4, "big") + data
 
 
-def factorize_rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Code of each row's combination of ``columns``, and the first row of each combination."""
-    codes = np.zeros(len(frame), dtype=np.int64)
-    for col in columns:
-        more, distinct = pd.factorize(frame[col], use_na_sentinel=False)
-        codes, _ = pd.factorize(codes * max(len(distinct), 1) + more)
-    firsts = np.empty(codes.max() + 1, dtype=np.int64)
-    firsts[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return codes, firsts
+def text(value: str, encoding: str) -> bytes:
+    return field(value.encode(encoding))
 
 
 def join_rows(parts: list[np.ndarray]) -> bytes:
