@@ -6,9 +6,11 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from gridmap import incidents, tally
 from gridmap.data import center
+from gridmap.data import tally as tally_data
 from gridmap.filters import Filters
 from tests import small_street as st
 
@@ -37,7 +39,9 @@ def same(conn) -> bool:
     return tally == counted and rows == {"empty": 0, "misshapen": 0}
 
 
-def test_tally_follows_loads_updates_and_deletes(conn, placement):
+@pytest.mark.parametrize("few", [100, 0], ids=["as parameters", "by COPY"])
+def test_tally_follows_loads_updates_and_deletes(conn, placement, monkeypatch, few):
+    monkeypatch.setattr(tally_data, "FEW", few)  # both ways of writing a batch's tally
     st.create(conn)
     frame = pd.DataFrame(
         {
