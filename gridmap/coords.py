@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gridmap import params
 from gridmap.errors import BadInput
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, as used by the GCJ-02 formula
@@ -17,11 +18,9 @@ _EE = 0.00669342162296594323
 
 
 def parse_lonlat(lon: object, lat: object) -> tuple[float, float]:
-    """One pair from a form or a query string, with a message a person understands."""
-    try:
-        x, y = float(str(lon).strip()), float(str(lat).strip())
-    except (TypeError, ValueError):
-        raise BadInput(f"经纬度必须是数字：经度={lon!r}，纬度={lat!r}") from None
+    """One pair from a form, a query string or the command line, read as plain decimal
+    numbers (gridmap.params), with a message a person understands."""
+    x, y = params.parse_number(lon, "经度"), params.parse_number(lat, "纬度")
     problems = check_range(np.array([x]), np.array([y]))
     if problems.size:
         raise BadInput(f"经纬度超出范围：经度应在 -180～180，纬度应在 -90～90（收到 {x}, {y}）")

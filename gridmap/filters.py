@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
+from gridmap import params
 from gridmap.clock import LOCAL
 from gridmap.errors import BadInput
 
@@ -64,48 +65,33 @@ class Filters:
         return args
 
 
-def parse(args, ref: dict, default_end: date) -> Filters:
-    """Filters from request args (a MultiDict).
+def parse(args, ref: dict, default_end: date, places: dict) -> Filters:
+    """Filters from request args (a MultiDict), each value read by its parser in gridmap.params.
 
-    The default period is the twelve calendar months ending with the month of ``default_end``
-    (the newest incident), so monthly trends always have whole months.
+    ``ref`` holds the kinds and categories, ``places`` the codes of the street's package areas
+    and villages (gridmap.data.lookups.area_codes): an unknown code is a mistake to point out,
+    not a filter that matches nothing. The default period is the twelve calendar months ending
+    with the month of ``default_end`` (the newest incident), so monthly trends always have
+    whole months.
     """
-    date_to = _date(args.get("to"), "结束日期") or _month_end(default_end)
-    date_from = _date(args.get("from"), "开始日期") or _twelve_months_before(date_to)
+    date_to = params.day(args, "to", "结束日期") or _month_end(default_end)
+    date_from = params.day(args, "from", "开始日期") or _twelve_months_before(date_to)
     if date_from > date_to:
         raise BadInput("开始日期晚于结束日期。")
     if (date_to - date_from).days > 366 * 5:
         raise BadInput("时间范围最长为五年。")
-    kinds = tuple(args.getlist("kind")) or DEFAULT_KINDS
-    unknown = [k for k in kinds if k not in ref["kinds"]]
-    if unknown:
-        raise BadInput(f"未知的事件类型：{'、'.join(unknown)}")
-    categories = tuple(c for c in args.getlist("category") if c)
+    kinds = params.codes(args, "kind", "事件类型", ref["kinds"]) or DEFAULT_KINDS
     known = {c for (_, c) in ref["categories"]}
-    if bad := [c for c in categories if c not in known]:
-        raise BadInput(f"未知的事件分类：{'、'.join(bad)}")
-    state = args.get("state", "all") or "all"
-    if state not in STATES:
-        raise BadInput("办理状态只能是：全部、办理中或已办结。")
     return Filters(
         date_from,
         date_to,
         kinds,
-        categories,
-        args.get("package_area", "").strip(),
-        args.get("village", "").strip(),
-        state,
-        args.get("overdue") in ("1", "on"),
+        params.codes(args, "category", "事件分类", known),
+        params.code(args, "package_area", "片区", places["package_areas"]),
+        params.code(args, "village", "村（社区）", places["villages"]),
+        params.choice(args, "state", "办理状态", STATES, "all"),
+        params.boolean(args, "overdue", "只看超期 overdue"),
     )
-
-
-def _date(text: str | None, label: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise BadInput(f"{label}格式无法识别：{text!r}，请用 2023-05-01 的格式。") from None
 
 
 def _month_end(day: date) -> date:

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
 
-from gridmap import coords, db
-from gridmap.clock import LOCAL
+from gridmap import coords, db, params
 from gridmap.data import center as center_data
 from gridmap.errors import BadInput
 from gridmap.locate import locate
@@ -16,20 +15,20 @@ from layers.common import table
 from layers.incidents import popup
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+CRS = {"wgs84": "WGS84/CGCS2000，默认", "gcj02": "GCJ-02，高德、腾讯地图与微信的坐标"}
 
 
 @bp.get("/locate")
 def locate_point():
     """``GET /api/locate?lon=..&lat=..[&at=ISO-date][&crs=gcj02]``."""
-    if "lon" not in request.args or "lat" not in request.args:
+    lon, lat = params.single(request.args, "lon"), params.single(request.args, "lat")
+    if not lon or not lat:
         raise BadInput("请提供经度 lon 和纬度 lat，例如 /api/locate?lon=113.838&lat=30.4417")
-    lon, lat = coords.parse_lonlat(request.args["lon"], request.args["lat"])
-    if request.args.get("crs", "wgs84") == "gcj02":
+    lon, lat = coords.parse_lonlat(lon, lat)
+    if params.choice(request.args, "crs", "坐标系 crs", CRS, "wgs84") == "gcj02":
         x, y = coords.gcj02_to_wgs84([lon], [lat])
         lon, lat = float(x[0]), float(y[0])
-    elif request.args.get("crs", "wgs84") != "wgs84":
-        raise BadInput("crs 只能是 wgs84 或 gcj02")
-    at = parse_at(request.args.get("at"))
+    at = params.moment(request.args, "at", "时间") or datetime.now(UTC)
     with db.connection() as conn:
         return locate(
             conn,
@@ -42,21 +41,15 @@ def locate_point():
 
 
 def parse_at(text: str | None) -> datetime:
-    """An ISO date or date-time; without a zone it is Beijing time. Default: now."""
-    if not text:
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text.strip().replace(" ", "T"))
-    except ValueError:
-        raise BadInput(f"时间格式无法识别：{text!r}，请用 2023-05-01 或 2023-05-01T08:30") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL)
-    return value
+    """A date or date-time (gridmap.timewindow's forms; Beijing time without a zone) in the
+    window of query dates. Default: now."""
+    return params.parse_query_moment(text, "时间") if text else datetime.now(UTC)
 
 
 MARKER_LIMIT = 500  # more incidents than this in a view are shown as counts per square
 DETAIL_ZOOM = 14  # below this zoom a view shows counts per grid
 PEOPLE = {"package_leader": "包片领导", "village_secretary": "村书记", "grid_member": "网格员"}
+LAYERS = {"grids": "网格，默认", "cells": "500 米格网中显著的格子"}
 
 
 @bp.get("/hotspots")
@@ -65,9 +58,7 @@ def hotspots():
     same filters as the governance center's page."""
     from gridmap.web import center
 
-    layer = request.args.get("layer", "grids")
-    if layer not in ("grids", "cells"):
-        raise BadInput("layer 只能是 grids 或 cells")
+    layer = params.choice(request.args, "layer", "图层 layer", LAYERS, "grids")
     with db.connection() as conn:
         f, _ref = center.current_filters(conn)
         result = center.analyse(conn, f, detail=(layer == "cells"))
@@ -112,8 +103,8 @@ def incidents_in_view():
     """
     from gridmap.web import center
 
-    bbox = _bbox(request.args.get("bbox", ""))
-    zoom = request.args.get("zoom", type=int, default=DETAIL_ZOOM)
+    bbox = _bbox(params.single(request.args, "bbox"))
+    zoom = params.integer(request.args, "zoom", "缩放级别 zoom", 0, 24, DETAIL_ZOOM)
     street = current_app.config["STREET_CODE"]
     now = datetime.now(UTC)
     with db.connection() as conn:
@@ -154,10 +145,10 @@ def _bubbles(mode: str, counts: list[dict], label) -> dict:
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
-    try:
-        west, south, east, north = (float(v) for v in text.split(","))
-    except ValueError:
-        raise BadInput("bbox 应为“西,南,东,北”四个经纬度数值") from None
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise BadInput("bbox 应为“西,南,东,北”四个经纬度数值")
+    west, south, east, north = (params.parse_number(v, "bbox 的每一项") for v in parts)
     if not (
         west < east
         and south < north

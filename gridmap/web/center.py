@@ -12,9 +12,9 @@ import shapely
 from flask import Blueprint, current_app, render_template, request, url_for
 
 import layers
-from gridmap import db, filters
+from gridmap import db, filters, params, timewindow
 from gridmap.analysis import Analysis
-from gridmap.data import areas, streets
+from gridmap.data import areas, lookups, streets
 from gridmap.data import center as center_data
 from gridmap.data import incidents as incident_data
 from gridmap.errors import NotFound
@@ -23,6 +23,7 @@ from gridmap.web import mapping
 
 bp = Blueprint("center", __name__, url_prefix="/center")
 CELLS_NAME = "热点分析（Gi*，500 米格网）"
+METRICS = {"rate": "每千户事件数", "count": "事件数"}
 HOT = {
     "new_hot",
     "consecutive_hot",
@@ -39,8 +40,13 @@ def current_filters(conn) -> tuple[filters.Filters, dict]:
     """The filters of this request, and the reference data they were checked against."""
     street_code = current_app.config["STREET_CODE"]
     ref = incident_data.reference(conn)
-    newest = center_data.newest_day(conn, street_code) or datetime.now(UTC).date()
-    return filters.parse(request.args, ref, newest), ref
+    places = lookups.area_codes(conn, street_code)
+    # The default period ends with the newest incident, but never after today: one row dated
+    # in the future must not move every page's period there.
+    newest = timewindow.not_after_today(
+        center_data.newest_day(conn, street_code) or timewindow.today()
+    )
+    return filters.parse(request.args, ref, newest, places), ref
 
 
 def analyse(conn, f: filters.Filters, detail: bool = True) -> Analysis:
@@ -61,6 +67,7 @@ def in_scope(grids, f: filters.Filters):
 @bp.get("/")
 def page():
     street_code = current_app.config["STREET_CODE"]
+    metric = params.choice(request.args, "metric", "着色指标 metric", METRICS, "rate")
     with db.connection() as conn:
         street = streets.get(conn, street_code)
         if street is None:
@@ -70,7 +77,6 @@ def page():
         pas = areas.package_areas(conn, result.division["id"], result.at)
         vills = areas.villages(conn, result.division["id"])
         resources = center_data.resources(conn, street_code, result.division["id"], result.at)
-    metric = request.args.get("metric", "rate") if request.args.get("metric") == "count" else "rate"
     grids = in_scope(result.grids, f)
     m = _map(grids, result, pas, vills, resources, f, metric)
     return render_template(
