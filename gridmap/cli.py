@@ -94,9 +94,20 @@ def db_migrate(obj: Context) -> None:
     """执行尚未执行的数据库迁移。"""
     from gridmap import migrate
 
-    with db.connect(obj.config) as conn:
-        names = migrate.migrate(conn)
+    with db.connect_owner(obj.config) as conn:
+        names = migrate.migrate(conn, app_role=db.app_role(obj.config))
     click.echo("已执行迁移：" + "、".join(names) if names else "数据库结构已是最新。")
+
+
+@db_group.command("maintain")
+@click.pass_obj
+def db_maintain(obj: Context) -> None:
+    """维护：合并汇总表的追加行。可定时运行；gridmap serve 每隔几分钟自动运行。"""
+    from gridmap import maintenance
+
+    with db.connect(obj.config) as conn:
+        rows = maintenance.run(conn, obj.config["STREET_CODE"])
+    click.echo("另一进程正在合并汇总表。" if rows < 0 else f"汇总表已合并，现有 {rows} 行。")
 
 
 @main.command("demo")
@@ -107,7 +118,7 @@ def demo_cmd(obj: Context, reload: bool) -> None:
     from gridmap.demo import load
 
     ensure_database(obj)
-    with db.connect(obj.config) as conn:
+    with db.connect_owner(obj.config) as conn:  # the reload purges the street: the owner's door
         if not reload and load.is_loaded(conn):
             click.echo("示意数据已载入（如需重新生成，请加 --reload）。")
             return
@@ -118,22 +129,26 @@ def demo_cmd(obj: Context, reload: bool) -> None:
 @main.command("locate")
 @click.argument("lon")
 @click.argument("lat")
-@click.option("--at", default=None, help="时间（ISO 格式），默认现在。")
+@click.option(
+    "--at", default=None, help="时间，如 2023-05-01 或 2023-05-01 08:30（北京时间），默认现在。"
+)
 @click.option("--crs", type=click.Choice(["wgs84", "gcj02"]), default="wgs84")
 @click.pass_obj
 def locate_cmd(obj: Context, lon: str, lat: str, at: str | None, crs: str) -> None:
     """回答某点属于哪个片区、村（社区）、网格，以及各级责任人。"""
-    from gridmap import coords
+    from datetime import UTC, datetime
+
+    from gridmap import coords, params
     from gridmap.locate import locate
     from gridmap.placement import Placement
-    from gridmap.web.api import parse_at
 
     x, y = coords.parse_lonlat(lon, lat)
+    when = params.parse_query_moment(at, "时间 --at") if at else datetime.now(UTC)
     if crs == "gcj02":
         xs, ys = coords.gcj02_to_wgs84([x], [y])
         x, y = float(xs[0]), float(ys[0])
     with db.connect(obj.config) as conn:
-        answer = locate(conn, Placement(), obj.config["STREET_CODE"], x, y, parse_at(at))
+        answer = locate(conn, Placement(), obj.config["STREET_CODE"], x, y, when)
     click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
 
 
@@ -142,31 +157,44 @@ def locate_cmd(obj: Context, lon: str, lat: str, at: str | None, crs: str) -> No
 @click.option(
     "--crs", type=click.Choice(["wgs84", "gcj02"]), default="wgs84", help="文件中坐标的坐标系。"
 )
+@click.option(
+    "--source", default=None, help="台账名称（默认为文件名）；与 source_key 一起识别重复导入。"
+)
 @click.option("--commit", is_flag=True, help="真正写入；不加则只检查并报告将写入什么。")
 @click.pass_obj
-def load_incidents_cmd(obj: Context, path: Path, crs: str, commit: bool) -> None:
-    """从 CSV 批量载入事件（全部成功或全部不写入）。"""
-    import pandas as pd
+def load_incidents_cmd(
+    obj: Context, path: Path, crs: str, source: str | None, commit: bool
+) -> None:
+    """从 CSV 批量载入事件（全部成功或全部不写入）。
 
-    from gridmap import incidents
-    from gridmap.data import incidents as data
+    文件可为 UTF-8（含或不含 BOM）、UTF-16（含 BOM）或 GBK/GB18030 编码。带 source_key 列
+    （台账自身的编号）的台账可重复导入：已导入过的记录被识别并跳过，不会重复写入。
+    """
+    from gridmap import incidents, ledger
     from gridmap.placement import Placement
 
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    frame = ledger.read(path)
     street = obj.config["STREET_CODE"]
+    source = source or path.name
     with db.connect(obj.config) as conn:
         if not commit:
-            checked = incidents.prepare(frame, data.reference(conn), crs)
-            placed = Placement().place(
-                conn, street, checked["lon"], checked["lat"], checked["occurred_at"]
-            )
+            # The same checks as incidents.load, which --commit runs: nothing that passes here
+            # may then fail there.
+            checked, already = incidents.check(conn, Placement(), street, frame, source, crs)
+            grids = checked["grid_code"].nunique() if len(checked) else 0
             click.echo(
-                f"检查通过：{len(checked)} 条记录可落入 {placed['grid_code'].nunique()} "
-                "个网格。未写入（加 --commit 写入）。"
+                f"检查通过：{len(checked)} 条记录可落入 {grids} 个网格"
+                + (f"，另有 {len(already)} 条已导入过、将跳过" if already else "")
+                + "。未写入（加 --commit 写入）。"
             )
             return
-        result = incidents.load(conn, Placement(), street, frame, source=str(path), crs=crs)
-    click.echo(f"已写入 {result.rows} 条事件（批次 {result.batch_id}）。")
+        result = incidents.load(conn, Placement(), street, frame, source=source, crs=crs)
+    click.echo(
+        f"已写入 {result.rows} 条事件"
+        + (f"（批次 {result.batch_id}）" if result.batch_id else "")
+        + (f"；{len(result.already)} 条已导入过，已跳过" if result.already else "")
+        + "。"
+    )
     if not result.tallied:
         click.echo("本批事件分布很散，未计入月度汇总表；综治中心统计时直接逐条计数。")
 
@@ -201,11 +229,12 @@ def run_demo(ctx: click.Context, host: str | None, port: int | None) -> None:
 def serve(obj: Context, host: str | None, port: int | None) -> None:
     import waitress
 
-    from gridmap import create_app
+    from gridmap import create_app, maintenance
     from gridmap.stats import weights
 
     app = create_app()
     weights.warm_up()  # libpysal's import takes seconds: pay it now, not in the first request
+    maintenance.start(app)  # keeps the tally's appended rows merged
     host = host or app.config["HOST"]
     port = port or int(app.config["PORT"])
     click.echo(f"gridmap 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
@@ -228,8 +257,8 @@ def ensure_database(obj: Context) -> None:
         if c.start():
             click.echo("内置数据库已启动。")
         c.ensure_database()
-    with db.connect(obj.config) as conn:
-        names = migrate.migrate(conn)
+    with db.connect_owner(obj.config) as conn:
+        names = migrate.migrate(conn, app_role=db.app_role(obj.config))
     if names:
         click.echo("已执行迁移：" + "、".join(names))
 
@@ -239,3 +268,13 @@ def _embedded(obj: Context) -> cluster.Cluster:
     if c is None:
         raise GridmapError("已设置 GRIDMAP_DATABASE_URL，使用外部数据库；内置数据库命令不适用。")
     return c
+
+
+def _register() -> None:
+    from gridmap import cli_cases
+
+    for group in (cli_cases.case, cli_cases.deadlines, cli_cases.calendar):
+        main.add_command(group)
+
+
+_register()

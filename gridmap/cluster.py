@@ -2,9 +2,20 @@
 
 When no ``DATABASE_URL`` is configured gridmap runs its own cluster with the system's
 ``initdb`` and ``pg_ctl``. It listens only on a Unix socket inside the instance folder (no TCP
-port is opened), trusts local connections, and is tuned for bulk loads of incidents. PostgreSQL
-refuses to run as root, so when gridmap is started as root the cluster belongs to, and runs as,
-an unprivileged system user (``PG_USER``, ``postgres`` by default).
+port is opened) that only the server's own user (and root) may open, and is tuned for bulk loads
+of incidents. PostgreSQL refuses to run as root, so when gridmap is started as root the cluster
+belongs to, and runs as, an unprivileged system user (``PG_USER``, ``postgres`` by default).
+
+Three roles, each with a password generated at creation and kept in ``instance/pgpass`` (mode
+0600, readable only by whoever created the instance; libpq reads it through ``passfile``), every
+connection authenticated with scram-sha-256:
+
+* ``gridmap_admin``, the cluster's superuser: creates the other roles, the database and the
+  PostGIS extension, and nothing else;
+* ``gridmap_owner`` owns the database and its schema: migrations and the demo's purge of a
+  street run as it;
+* ``gridmap_app`` is what the web app and the command line use: it reads and writes rows as
+  gridmap.privileges grants, and cannot alter a table, drop a trigger or bypass a freeze.
 """
 
 from __future__ import annotations
@@ -12,15 +23,21 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from gridmap.errors import ConfigError, DatabaseUnavailable
 
 DB_NAME = "gridmap"
-DB_USER = "gridmap"
+ADMIN = "gridmap_admin"
+OWNER = "gridmap_owner"
+APP = "gridmap_app"
+ROLES = (ADMIN, OWNER, APP)
+LEGACY_SUPERUSER = "gridmap"  # the only role, trusted, of clusters made before the roles
 INSTALL_HINT = "请先安装：apt-get install -y postgresql-15 postgresql-15-postgis-3"
 
 # Settings for a single-machine cluster that takes bulk loads of a million incidents: no
@@ -35,6 +52,10 @@ SERVER_OPTIONS = {
     "maintenance_work_mem": "512MB",
     "work_mem": "64MB",
     "jit": "off",
+    "unix_socket_permissions": "0700",
+    "password_encryption": "scram-sha-256",
+    "timezone": "Asia/Shanghai",
+    "log_timezone": "Asia/Shanghai",
 }
 
 
@@ -48,8 +69,23 @@ class Cluster:
     run_as: str | None  # system user to run as (when we are root), else None
 
     @property
+    def secrets_file(self) -> Path:
+        return self.data_dir.parent / "pgpass"
+
+    @property
     def url(self) -> str:
-        return f"postgresql://{DB_USER}@/{DB_NAME}?host={self.socket_dir}&port={self.port}"
+        """The app's role on the gridmap database."""
+        return self.url_for(APP)
+
+    @property
+    def owner_url(self) -> str:
+        return self.url_for(OWNER)
+
+    def url_for(self, role: str, dbname: str = DB_NAME) -> str:
+        return (
+            f"postgresql://{role}@/{dbname}?host={self.socket_dir}&port={self.port}"
+            f"&passfile={self.secrets_file}"
+        )
 
     def is_initialized(self) -> bool:
         return (self.data_dir / "PG_VERSION").exists()
@@ -67,20 +103,31 @@ class Cluster:
             folder.mkdir(parents=True, exist_ok=True)
             self._give(folder)
         self._give(self.log_file.parent)
-        self._run(
-            [
-                str(self.bin_dir / "initdb"),
-                "-D",
-                str(self.data_dir),
-                "-U",
-                DB_USER,
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-            ],
-            "初始化内置数据库失败",
-        )
+        passwords = self._passwords(create=True)
+        # initdb reads the superuser's password from a file the server's user can read; it is
+        # removed as soon as initdb is done.
+        with tempfile.NamedTemporaryFile("w", dir=self.socket_dir, delete=False) as pwfile:
+            pwfile.write(passwords[ADMIN] + "\n")
+        try:
+            self._give(Path(pwfile.name), mode=0o600)
+            self._run(
+                [
+                    str(self.bin_dir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    ADMIN,
+                    "--auth-local=scram-sha-256",
+                    "--auth-host=scram-sha-256",
+                    f"--pwfile={pwfile.name}",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                "初始化内置数据库失败",
+            )
+        finally:
+            os.unlink(pwfile.name)
         return True
 
     def start(self) -> bool:
@@ -112,14 +159,52 @@ class Cluster:
         return True
 
     def ensure_database(self) -> None:
-        """Create the gridmap database inside the cluster if it is missing."""
-        import psycopg
+        """Create (or bring up to date) the roles, the gridmap database and its extensions."""
+        from gridmap import dbsetup
 
-        admin = f"postgresql://{DB_USER}@/postgres?host={self.socket_dir}&port={self.port}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,))
-            if exists.fetchone() is None:
-                conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        if not self.secrets_file.exists():
+            self._adopt_legacy()
+        dbsetup.ensure(self.url_for(ADMIN, "postgres"), self.url_for(ADMIN), self._passwords())
+
+    def _adopt_legacy(self) -> None:
+        """A cluster made before the roles trusted every local connection and had one
+        superuser. Give it the three roles and passwords, hand the database to the owner, and
+        switch its authentication to scram-sha-256."""
+        from gridmap import dbsetup
+
+        passwords = self._passwords(create=True)
+        legacy = (
+            f"postgresql://{LEGACY_SUPERUSER}@/postgres?host={self.socket_dir}&port={self.port}"
+        )
+        dbsetup.adopt_legacy(legacy, LEGACY_SUPERUSER, passwords)
+        hba = self.data_dir / "pg_hba.conf"
+        self._run(
+            ["sed", "-i", "-E", r"s/[[:space:]]trust([[:space:]]|$)/ scram-sha-256\1/", str(hba)],
+            "无法更新内置数据库的认证设置",
+        )
+        self._pg_ctl("reload")
+
+    def _passwords(self, create: bool = False) -> dict[str, str]:
+        """The roles' passwords, from the instance's pgpass file (written when missing)."""
+        path = self.secrets_file
+        if not path.exists():
+            if not create:
+                raise DatabaseUnavailable(
+                    f"找不到内置数据库的密码文件 {path}：请运行 gridmap db init"
+                )
+            lines = [f"*:*:*:{role}:{secrets.token_urlsafe(24)}" for role in ROLES]
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write("\n".join(lines) + "\n")
+        found = {}
+        for line in path.read_text().splitlines():
+            parts = line.split(":")
+            if len(parts) == 5:
+                found[parts[3]] = parts[4]
+        missing = [r for r in ROLES if r not in found]
+        if missing:
+            raise DatabaseUnavailable(f"密码文件 {path} 缺少角色 {'、'.join(missing)} 的密码")
+        return found
 
     def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         cmd = [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), *args]
@@ -138,13 +223,13 @@ class Cluster:
             return cmd
         return ["runuser", "-u", self.run_as, "--", *cmd]
 
-    def _give(self, folder: Path) -> None:
-        """Hand a folder to the server's user, so a root-started gridmap can still run it."""
-        if self.run_as is None:
-            return
-        user = pwd.getpwnam(self.run_as)
-        os.chown(folder, user.pw_uid, user.pw_gid)
-        folder.chmod(0o700)
+    def _give(self, path: Path, mode: int = 0o700) -> None:
+        """Hand a folder (or file) to the server's user, so a root-started gridmap can still
+        run it; only that user may enter it."""
+        if self.run_as is not None:
+            user = pwd.getpwnam(self.run_as)
+            os.chown(path, user.pw_uid, user.pw_gid)
+        path.chmod(mode)
 
 
 def from_config(config: dict) -> Cluster:

@@ -25,6 +25,12 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "", "PostgreSQL/PostGIS 连接串；留空则使用内置数据库（嵌入式集群）。"),
+    Setting(
+        "OWNER_DATABASE_URL",
+        "",
+        "数据库属主角色的连接串，用于执行迁移；留空则与 DATABASE_URL 相同"
+        "（内置数据库自动使用属主角色）。",
+    ),
     Setting("INSTANCE_DIR", "instance", "实例目录：配置文件、内置数据库的数据目录与日志。"),
     Setting("PG_PORT", 54329, "内置数据库的端口号（只监听 Unix 套接字，不开放 TCP）。"),
     Setting("PG_BIN", "", "PostgreSQL 程序目录（含 initdb、pg_ctl）；留空则自动查找。"),
@@ -38,6 +44,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HOST", "127.0.0.1", "网页服务监听地址。"),
     Setting("PORT", 8050, "网页服务端口。"),
     Setting("SECRET_KEY", "dev-not-secret", "会话签名密钥；生产环境必须更换。"),
+    Setting(
+        "MAX_CONTENT_LENGTH",
+        1024 * 1024,
+        "请求体（提交或上传的内容）的最大字节数；超过则拒绝（HTTP 413）。",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

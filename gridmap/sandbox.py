@@ -21,8 +21,8 @@ def database(port: int, prefix: str = "gridmap-", use_url: bool = False) -> Iter
     """Settings of a migrated database, stopped and removed on exit."""
     if use_url and os.environ.get("GRIDMAP_DATABASE_URL"):
         values = config.load()
-        with db.connect(values) as conn:
-            migrate.migrate(conn)
+        with db.connect_owner(values) as conn:
+            migrate.migrate(conn, app_role=db.app_role(values))
         yield values
         return
     folder = Path(tempfile.mkdtemp(prefix=prefix))
@@ -36,8 +36,8 @@ def database(port: int, prefix: str = "gridmap-", use_url: bool = False) -> Iter
         pg.init()
         pg.start()
         pg.ensure_database()
-        with db.connect(values) as conn:
-            migrate.migrate(conn)
+        with db.connect_owner(values) as conn:
+            migrate.migrate(conn, app_role=db.app_role(values))
         yield values
     finally:
         if pg is not None:

@@ -1,14 +1,16 @@
-"""incident_tally: a batch of incidents counted per grid, kind, category, state and year.
+"""Whether a large batch of incidents is worth adding to incident_tally.
 
 The governance center asks the same questions of millions of incidents all day — how many per
-grid and month, of these kinds and categories, open or closed — so a tally (migration 0007)
-answers them from a row per grid, kind, category, state and year with twelve monthly cells.
-The loader counts each batch here, in Python, before it is written.
+grid and month, of these kinds and categories, open or closed — and incident_tally (migration
+0011) answers them from a row per grid, kind, category, state and year. The database keeps it.
+A large load is written without it (its batch is marked untallied and readers count it
+directly), then folded in by one aggregate, when the fold pays: a tally only pays where it
+aggregates. Measured on a million incidents: the demo street's batch needs about 140,000
+tally rows (folded); the same million over 10,000 grids needs almost a row per incident, and
+reading such a tally would save the center nothing.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,58 +18,33 @@ import pandas as pd
 from gridmap import rowcodes
 from gridmap.clock import OFFSET
 
-# A batch goes into incident_tally unless it is large and its tally would hardly aggregate
-# (more than a tally row per four incidents): then reading the tally would save the center
-# nothing, and writing it would cost as much as writing the incidents. Measured on a million:
-# the demo street's tally has 90,000 rows (tallied); over 10,000 grids it has ~800,000.
-CHECK_FROM = 100_000
+# Batches this large are written untallied and folded in afterwards, in one aggregate: the
+# tally's statement trigger would do the same work inside the load's transaction.
+DEFER_FROM = 100_000
+# ... and folded only when their tally would have at most a row per four incidents.
 AT_MOST = 0.25
 
 
-@dataclass(frozen=True)
-class Tally:
-    """A batch's contribution to incident_tally (migration 0007): one row per grid, kind,
-    category, state and year (``keys``), each with twelve monthly cells, January first."""
-
-    keys: pd.DataFrame  # package_area_code, village_code, grid_code, year, kind, category, closed
-    n: np.ndarray  # (rows, 12) incidents
-    sum_lon: np.ndarray  # (rows, 12) sums of longitudes, for the mean position
-    sum_lat: np.ndarray
-
-
-KEYS = ["package_area_code", "village_code", "grid_code", "year", "kind", "category"]
-
-
-def count(frame: pd.DataFrame, ref: dict) -> Tally:
-    """Count a batch into tally rows, with integer codes and bincount rather than a groupby of
-    text columns (a million rows in a fraction of a second)."""
-    local = frame["occurred_at"].dt.tz_convert(None) + OFFSET
-    months = local.to_numpy().astype("datetime64[M]").astype(np.int64)  # since January 1970
-    final = {pair: row["is_final"] for pair, row in ref["statuses"].items()}
-    pair, pairs = rowcodes.combinations(frame, ["kind", "status"])
-    closed = np.array([final[p] for p in pairs], dtype=bool)[pair]
-    # A grid's codes come with its id: code the few grids, not the million rows.
-    grid, first_of_grid = rowcodes.factorize_rows(frame, ["grid_id"])
-    place, _ = rowcodes.combinations(frame.iloc[first_of_grid], KEYS[:3])
-    what, whats = rowcodes.combinations(frame, ["kind", "category"])
-    key = ((place[grid] * len(whats) + what) * 2 + closed) * 10_000 + months // 12
-    row, rows = pd.factorize(key)
-    first = rowcodes.firsts(row, len(rows))
-    keys = frame.iloc[first][[*KEYS[:3], "kind", "category"]].reset_index(drop=True)
-    keys = keys.assign(year=months[first] // 12 + 1970, closed=closed[first])
-    cell = row * 12 + months % 12
-
-    def cells(weights=None) -> np.ndarray:
-        return np.bincount(cell, weights=weights, minlength=len(rows) * 12).reshape(-1, 12)
-
-    return Tally(
-        keys[[*KEYS, "closed"]],
-        cells().astype(np.int32),
-        cells(frame["lon"].to_numpy(dtype=float)),
-        cells(frame["lat"].to_numpy(dtype=float)),
-    )
+def rows_needed(frame: pd.DataFrame) -> int:
+    """How many tally rows a batch needs: one per grid, kind, category, state and year of
+    occurrence, and one per grid, kind, category and year of closing."""
+    occurred = _years(frame["occurred_at"])
+    closed = frame["closed_at"].notna().to_numpy()
+    keys = frame[["grid_id", "kind", "category"]].assign(closed=closed)
+    by_occurrence, _ = rowcodes.factorize_rows(keys.assign(year=occurred), [*keys, "year"])
+    count = int(by_occurrence.max()) + 1 if len(frame) else 0
+    if closed.any():
+        shut = keys[closed].assign(year=_years(frame["closed_at"][closed]))
+        by_closing, _ = rowcodes.factorize_rows(shut, [*keys, "year"])
+        count += int(by_closing.max()) + 1
+    return count
 
 
-def worth_keeping(counts: Tally, rows: int) -> bool:
-    """Whether a batch of ``rows`` incidents goes into the tally (see AT_MOST)."""
-    return rows < CHECK_FROM or len(counts.keys) <= AT_MOST * rows
+def worth_keeping(frame: pd.DataFrame) -> bool:
+    """Whether a large batch goes into the tally (see AT_MOST)."""
+    return rows_needed(frame) <= AT_MOST * len(frame)
+
+
+def _years(times: pd.Series) -> np.ndarray:
+    local = times.dt.tz_convert(None) + OFFSET
+    return local.dt.year.to_numpy()

@@ -31,14 +31,22 @@ def settings():
 def demo_loaded(settings):
     from gridmap.demo import build, load
 
-    with db.connect(settings) as conn:
+    with db.connect_owner(settings) as conn:  # the reload purges: the owner's door
         load.load_demo(conn)
     return build()
 
 
 @pytest.fixture()
 def conn(settings):
+    """A connection as the app's role, as the web app and the command line connect."""
     with db.connect(settings) as connection:
+        yield connection
+
+
+@pytest.fixture()
+def owner(settings):
+    """A connection as the owner role (migrations, purging a street, probes as the owner)."""
+    with db.connect_owner(settings) as connection:
         yield connection
 
 

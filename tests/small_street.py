@@ -32,7 +32,7 @@ def square(col: int, row: int) -> shapely.Polygon:
     return shapely.box(x, y, x + S, y + S)
 
 
-def frames(moved: bool = False):
+def frames(moved: bool = False, grid_names: dict | None = None):
     package_areas = pd.DataFrame({"code": [CODE + "-P1", CODE + "-P2"], "name": ["一片", "二片"]})
     villages = pd.DataFrame(
         {
@@ -46,7 +46,7 @@ def frames(moved: bool = False):
     grids = pd.DataFrame(
         {
             "code": grid_codes,
-            "name": [f"网格{c[-1]}" for c in grid_codes],
+            "name": [(grid_names or {}).get(c, f"网格{c[-1]}") for c in grid_codes],
             "village_code": [c[:12] for c in grid_codes],
         }
     )
@@ -66,13 +66,23 @@ def frames(moved: bool = False):
     return package_areas, villages, grids, units
 
 
-def create(conn, published_from: str = "2020-01-01T00:00:00+08:00") -> int:
-    """Replace the small street; returns the id of its first (published) division."""
-    with conn.transaction():
-        streets.purge(conn, CODE)
-        streets.upsert(conn, CODE, "测试街道", synthetic=True)
-        division = planning.load_draft(conn, CODE, "A", *frames())
-        planning.publish(conn, division, pd.Timestamp(published_from).to_pydatetime())
+def create(
+    owner, published_from: str = "2020-01-01T00:00:00+08:00", app=None, grid_names=None
+) -> int:
+    """Replace the small street (committed), through a connection as the owner role, since
+    purging a street is the owner's door; returns the id of its first (published) division.
+
+    ``app``, the test's own connection, is rolled back first: a transaction of its that holds
+    the street's rows would keep the purge waiting.
+    """
+    if app is not None:
+        app.rollback()
+    owner.rollback()
+    with owner.transaction():
+        streets.purge(owner, CODE)
+        streets.upsert(owner, CODE, "测试街道", synthetic=True)
+        division = planning.load_draft(owner, CODE, "A", *frames(grid_names=grid_names))
+        planning.publish(owner, division, pd.Timestamp(published_from).to_pydatetime())
         staff = pd.DataFrame(
             {
                 "name": [
@@ -96,7 +106,7 @@ def create(conn, published_from: str = "2020-01-01T00:00:00+08:00") -> int:
                 "lat": [None] * 12,
             }
         )
-        ids = dict(zip(staff["name"], people.add_people(conn, CODE, staff), strict=True))
+        ids = dict(zip(staff["name"], people.add_people(owner, CODE, staff), strict=True))
         t0, t1 = pd.Timestamp("2019-01-01T00:00+08:00"), pd.Timestamp("2021-07-01T00:00+08:00")
         rows = [
             ("包一", "package_leader", CODE + "-P1", t0, pd.NaT),
@@ -113,5 +123,6 @@ def create(conn, published_from: str = "2020-01-01T00:00:00+08:00") -> int:
             ("网格员三", "grid_member", G3, t0, pd.NaT),
         ]
         frame = pd.DataFrame(rows, columns=["who", "role", "scope_code", "valid_from", "valid_to"])
-        people.assign(conn, CODE, frame.assign(person_id=frame["who"].map(ids)))
+        people.assign(owner, CODE, frame.assign(person_id=frame["who"].map(ids)))
+    owner.commit()
     return division

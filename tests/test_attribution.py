@@ -15,8 +15,8 @@ AT = pd.Timestamp("2021-03-01T10:00+08:00")
 
 
 @pytest.fixture()
-def street(conn):
-    st.create(conn)
+def street(conn, owner):
+    st.create(owner, app=conn)
     return st.CODE
 
 

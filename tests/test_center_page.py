@@ -93,9 +93,9 @@ def test_an_incident_popup_names_the_package_leader(page, live_server, client):
 
 
 def test_a_description_with_markup_is_shown_as_text(
-    page, conn, settings, serve, placement, artifacts
+    page, conn, owner, settings, serve, placement, artifacts
 ):
-    st.create(conn)
+    st.create(owner, app=conn)
     evil = '<img src=x onerror="window.hacked=1"><b>加粗</b>'
     frame = pd.DataFrame(
         [

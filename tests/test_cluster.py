@@ -119,8 +119,10 @@ def test_load_incidents_is_a_dry_run_without_commit(settings, demo_loaded, tmp_p
 
 def test_with_a_database_url_gridmap_uses_that_server(settings, demo_loaded):
     """Any PostGIS server given by URL (here: the test cluster, addressed as external)."""
+    pg = cluster.from_config(settings)
     external = {
-        "GRIDMAP_DATABASE_URL": cluster.from_config(settings).url,
+        "GRIDMAP_DATABASE_URL": pg.url,
+        "GRIDMAP_OWNER_DATABASE_URL": pg.owner_url,
         "GRIDMAP_INSTANCE_DIR": "/nonexistent-instance",
     }
     assert "外部数据库" in run(["db", "status"], external).output

@@ -46,9 +46,9 @@ def people_of(conn, incident_id) -> dict[str, list[str]]:
 
 
 @pytest.fixture()
-def redrawn(conn, placement):
+def redrawn(conn, owner, placement):
     """Small street with an incident in 2021, then division B (G3 merged into G2) from 2022."""
-    st.create(conn)
+    st.create(owner, app=conn)
     old = place_one(conn, placement)
     draft = planning.load_draft(conn, st.CODE, "B", *st.frames(moved=True))
     planning.publish(conn, draft, NEW_FROM)

@@ -77,16 +77,8 @@ def test_clicking_a_grid_names_its_code_households_and_people(page, live_server,
     page.screenshot(path=str(artifacts / "overview-popup.png"))
 
 
-def test_markup_in_names_is_shown_as_text(page, conn, settings, serve):
-    st.create(conn)
-    conn.execute("SELECT set_config('gridmap.purge', %s, false)", (st.CODE,))
-    conn.execute(
-        "UPDATE grid SET name = '<img src=x onerror=\"window.hacked=1\">网格'"
-        " WHERE street_code = %s AND code = %s",
-        (st.CODE, st.G1),
-    )
-    conn.execute("SELECT set_config('gridmap.purge', '', false)")
-    conn.commit()
+def test_markup_in_names_is_shown_as_text(page, conn, owner, settings, serve):
+    st.create(owner, app=conn, grid_names={st.G1: '<img src=x onerror="window.hacked=1">网格'})
     url = serve({**settings, "STREET_CODE": st.CODE})
     page.goto(url + "/")
     page.wait_for_selector(".leaflet-interactive")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import psycopg
-from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from gridmap.data import pgbinary
@@ -61,7 +60,7 @@ def copy_in(conn: psycopg.Connection, street_code: str, frame: pd.DataFrame) -> 
 # Fields in the order of _COPY_COLUMNS. Text columns that travel together are grouped: each
 # distinct combination is encoded once (see pgbinary.text_fields).
 _CHUNK_ROWS = 50_000
-_TIMES = ["occurred_at", "reported_at", "due_at", "closed_at"]
+_TIMES = ["occurred_at", "reported_at", "due_at", "closed_at", "status_since"]
 _INTEGERS = ["reported_by", "batch_id", "division_id", "unit_id", "grid_id"]
 _TEXT_GROUPS = [
     ("unit_code", "grid_code", "village_code", "package_area_code"),
@@ -69,6 +68,7 @@ _TEXT_GROUPS = [
     ("title",),
     ("description",),
     ("details",),
+    ("source", "source_key"),
 ]
 _NOT_NULL_TEXT = {"category", "title", "description"}  # an empty one is stored as ''
 _COPY_COLUMNS = [
@@ -76,6 +76,7 @@ _COPY_COLUMNS = [
     *_TIMES,
     *_INTEGERS,
     "street_code",
+    "client_id",
     *[c for group in _TEXT_GROUPS for c in group],
 ]
 
@@ -98,12 +99,27 @@ def _binary_rows(chunk: pd.DataFrame, street_code: str, encoding: str, encoded: 
             raise psycopg.errors.NumericValueOutOfRange(f"integer out of range ({col})")
         parts.append(pgbinary.numbers(numbers, values.isna(), ">i4"))
     parts.append(pgbinary.repeat(_text_field("street_code", street_code, encoding), n))
+    parts.append(_uuid_fields(chunk["client_id"]))
 
     def encode(col, value):
         return _text_field(col, value, encoding)
 
     parts += [pgbinary.text_fields(chunk, group, encode, encoded) for group in _TEXT_GROUPS]
     return pgbinary.join_rows(parts)
+
+
+def _uuid_fields(values: pd.Series) -> np.ndarray:
+    """uuid fields (16 bytes each); NULL where missing."""
+    missing = values.isna().to_numpy()
+    if missing.all():
+        return pgbinary.repeat(pgbinary.NULL, len(values))
+    return np.array(
+        [
+            pgbinary.NULL if m else pgbinary.field(v.bytes)
+            for v, m in zip(values, missing, strict=True)
+        ],
+        dtype=object,
+    )
 
 
 def _text_field(col: str, value, encoding: str) -> bytes:
@@ -119,6 +135,49 @@ def _text_field(col: str, value, encoding: str) -> bytes:
     return pgbinary.field(data)
 
 
+def lock_bulk_loads(conn: psycopg.Connection) -> None:
+    """Hold, until the transaction ends, the lock every large load takes first: two of them
+    at once would drop and rebuild the same indexes under one another."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('gridmap.bulk_load'))")
+
+
+def stored_client_ids(conn: psycopg.Connection, street_code: str, ids: list) -> dict:
+    """Of the given client ids, those already stored: client id → incident id."""
+    rows = conn.execute(
+        "SELECT client_id, id FROM incident WHERE street_code = %s AND client_id = ANY(%s)",
+        (street_code, ids),
+    ).fetchall()
+    return {r["client_id"]: r["id"] for r in rows}
+
+
+def stored_source_keys(
+    conn: psycopg.Connection, street_code: str, source: str, keys: list[str]
+) -> dict:
+    """Of a ledger's row keys, those already imported: key → incident id."""
+    rows = conn.execute(
+        "SELECT source_key, id FROM incident WHERE street_code = %s AND source = %s"
+        " AND source_key = ANY(%s)",
+        (street_code, source, keys),
+    ).fetchall()
+    return {r["source_key"]: r["id"] for r in rows}
+
+
+def deadlines(conn: psycopg.Connection, street_code: str, steps: pd.DataFrame) -> list[dict]:
+    """The deadline (gm_due, the one definition) of each step: rows of kind, status and the
+    local day it started (a step's deadline depends on its first day only)."""
+    return conn.execute(
+        """SELECT x.kind, x.status, x.day,
+                  gm_due(%s, x.kind, x.status, gm_day_start(x.day), gm_day_start(x.day)) AS due
+             FROM unnest(%s::text[], %s::text[], %s::date[]) AS x(kind, status, day)""",
+        (
+            street_code,
+            steps["kind"].tolist(),
+            steps["status"].tolist(),
+            [d.date() if hasattr(d, "date") else d for d in steps["day"]],
+        ),
+    ).fetchall()
+
+
 def stored_rows(conn: psycopg.Connection, at_most: int) -> int:
     """About how many incidents are stored (all streets): the planner's estimate, or a count
     that stops at ``at_most`` when the table has not been analysed since it was emptied."""
@@ -131,30 +190,21 @@ def stored_rows(conn: psycopg.Connection, at_most: int) -> int:
     ).fetchone()["n"]
 
 
-def drop_secondary_indexes(conn: psycopg.Connection) -> list[str]:
+def drop_secondary_indexes(conn: psycopg.Connection) -> int:
     """Drop the incident table's indexes that enforce nothing (not its primary key, not a
-    unique or exclusion constraint); return the statements that create them again."""
-    rows = conn.execute(
-        """SELECT c.relname AS name, pg_get_indexdef(x.indexrelid) AS definition
-             FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
-            WHERE x.indrelid = 'incident'::regclass AND NOT x.indisunique
-              AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = x.indexrelid)
-            ORDER BY c.relname"""
-    ).fetchall()
-    for r in rows:
-        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(r["name"])))
-    return [r["definition"] for r in rows]
+    unique key), keeping their definitions to build them again; takes the bulk-load lock. The
+    owner's function does it (migration 0012); returns how many it dropped."""
+    return conn.execute("SELECT bulk_indexes_drop() AS n").fetchone()["n"]
 
 
-def create_indexes(conn: psycopg.Connection, definitions: list[str]) -> None:
-    """Run CREATE INDEX statements as PostgreSQL itself wrote them (pg_get_indexdef)."""
-    for definition in definitions:
-        conn.execute(definition)
+def create_indexes(conn: psycopg.Connection) -> int:
+    """Build again the indexes drop_secondary_indexes dropped in this transaction."""
+    return conn.execute("SELECT bulk_indexes_restore() AS n").fetchone()["n"]
 
 
 def analyze(conn: psycopg.Connection) -> None:
     """Refresh the planner's statistics of the incident table (after a bulk load)."""
-    conn.execute("ANALYZE incident")
+    conn.execute("SELECT incident_analyze()")
 
 
 def set_reporters_to_grid_members(

@@ -7,6 +7,9 @@ from datetime import datetime
 import pandas as pd
 import psycopg
 
+from gridmap.data.dberrors import refusals
+from gridmap.errors import NotFound
+
 # The definition lives in the database (migration 0003), shared with incident_responsible.
 RESPONSIBLE_SQL = """
 SELECT role, role_name, level, person_id AS id, name, title, phone
@@ -63,3 +66,29 @@ def responsible(conn: psycopg.Connection, street_code: str, at: datetime, codes:
     ``codes`` has keys package_area, village, unit and grid.
     """
     return conn.execute(RESPONSIBLE_SQL, {"street": street_code, "at": at, **codes}).fetchall()
+
+
+def end_person(conn: psycopg.Connection, street_code: str, person_id: int, at: datetime) -> None:
+    """A person leaves: their open assignments end at the same moment (migration 0010). They
+    are never deleted: the incidents of their time keep their name."""
+    with refusals():
+        updated = conn.execute(
+            "UPDATE person SET left_at = %s WHERE street_code = %s AND id = %s",
+            (at, street_code, person_id),
+        ).rowcount
+    if not updated:
+        raise NotFound(f"人员 {person_id} 不存在")
+
+
+def end_assignment(
+    conn: psycopg.Connection, street_code: str, assignment_id: int, at: datetime
+) -> None:
+    """End an open assignment at ``at`` (a grid member moves on)."""
+    with refusals():
+        updated = conn.execute(
+            "UPDATE assignment SET valid = tstzrange(lower(valid), %s)"
+            " WHERE street_code = %s AND id = %s",
+            (at, street_code, assignment_id),
+        ).rowcount
+    if not updated:
+        raise NotFound(f"任职记录 {assignment_id} 不存在")

@@ -22,7 +22,6 @@ TRAILER = b"\xff\xff"
 NULL = b"\xff\xff\xff\xff"
 EPOCH_2000_US = 946_684_800_000_000  # PostgreSQL counts microseconds from 2000-01-01 UTC
 POINT_4326 = (25).to_bytes(4, "big") + b"\x01\x01\x00\x00\x20\xe6\x10\x00\x00"  # EWKB head
-OIDS = {">i4": 23, ">f8": 701}  # element types of integer[] and float8[]
 
 
 def repeat(value: bytes, n: int) -> np.ndarray:
@@ -66,20 +65,6 @@ def timestamps(values: pd.Series) -> np.ndarray:
     stamps = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("us")
     missing = stamps.isna()
     return numbers(np.where(missing, 0, stamps.asi8 - EPOCH_2000_US), missing, ">i8")
-
-
-def arrays(values: np.ndarray, dtype: str) -> np.ndarray:
-    """One-dimensional array fields (integer[] or float8[]) from a matrix, a row per record."""
-    rows, cells = values.shape
-    width = np.dtype(dtype).itemsize
-    head = np.array([1, 0, OIDS[dtype], cells, 1], dtype=">i4").tobytes()  # ndim, nulls, …
-    size = len(head) + cells * (4 + width)
-    body = np.empty((rows, cells, 4 + width), dtype=np.uint8)
-    body[:, :, :4] = np.frombuffer(width.to_bytes(4, "big"), dtype=np.uint8)
-    body[:, :, 4:] = values.astype(dtype).view(np.uint8).reshape(rows, cells, width)
-    return np.concatenate(
-        [repeat(size.to_bytes(4, "big") + head, rows), body.reshape(rows, -1)], axis=1
-    )
 
 
 def text_fields(

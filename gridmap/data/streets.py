@@ -20,21 +20,6 @@ def get(conn: psycopg.Connection, code: str) -> dict | None:
 
 
 def purge(conn: psycopg.Connection, code: str) -> None:
-    """Delete a street and everything it holds (used to reload the demo street).
-
-    Published divisions refuse changes; the purge flag, local to this transaction, lets the
-    guard trigger pass for this one deliberate, whole-street deletion.
-    """
-    conn.execute("SELECT set_config('gridmap.purge', %s, true)", (code,))
-    for table in (
-        "incident_event",
-        "incident_party",
-        "incident",
-        "load_batch",
-        "assignment",
-        "person",
-        "demo_hotspot",
-    ):
-        conn.execute(f"DELETE FROM {table} WHERE street_code = %s", (code,))
-    conn.execute("DELETE FROM division WHERE street_code = %s", (code,))
-    conn.execute("DELETE FROM street WHERE code = %s", (code,))
+    """Delete a street and everything it holds (the demo's reload), through purge_street(),
+    the one door for it (migration 0010): only the owner role may run it."""
+    conn.execute("SELECT purge_street(%s)", (code,))

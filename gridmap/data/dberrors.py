@@ -1,0 +1,61 @@
+"""The database's own refusals, as gridmap's errors.
+
+The database refuses what can never be true whoever writes (migrations 0009–0012), with a
+message meant for a person, in Chinese, under SQLSTATE codes of gridmap's own class "GM":
+GM400 bad input, GM404 not found, GM409 a conflict with history or with another writer, GM001
+a frozen (published) division. :func:`refusals` turns them into the errors every entry point
+already knows how to show; other database errors pass unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import psycopg
+
+from gridmap.errors import BadInput, Conflict, GridmapError, NotFound
+
+_BY_CODE = {"GM400": BadInput, "GM404": NotFound, "GM409": Conflict, "GM001": Conflict}
+# CHECK constraints a person can run into by typing, in their words.
+CHECKS = {
+    "deadline_rule_days": "办理期限应为 1～366 天",
+    "deadline_rule_unit": "期限单位只能是 calendar（自然日）或 working（工作日）",
+    "deadline_rule_counted_from": "起算方式只能是 step（自进入本环节起）或 case（自立案/受理起）",
+    "deadline_rule_extension": "延期天数应为 0～366 天、次数 0～3 次，且两者须同时为零或同时不为零",
+    "street_calendar_kind": "日历类型只能是 holiday（放假）或 workday（调休上班）",
+    "street_calendar_range": "日期应在 2000 年至 2100 年之间",
+    "street_calendar_workday_on_weekend": "调休上班日应为周六或周日（工作日本来就上班）",
+    "street_calendar_name": "节日名称应为 1～50 个字",
+    "incident_times_in_order": (
+        "时间先后不合理：上报、结案等时间不能早于发生时间，也不能早于 2000 年"
+    ),
+    "incident_text_limits": (
+        "标题不超过 200 字、描述不超过 5000 字，详情为不超过 16 KB 的 JSON 对象"
+    ),
+    "person_limits": "姓名 1～50 字、电话不超过 30 字、职务不超过 100 字",
+    "incident_party_limits": "当事人姓名 1～50 字、身份证号不超过 18 位、电话不超过 30 字",
+    "incident_event_reason": "理由不超过 2000 字",
+    "assignment_period": "任职须有开始时间",
+}
+
+
+def translate(exc: psycopg.Error) -> GridmapError | None:
+    """The GridmapError for one of the database's own refusals, else None."""
+    kind = _BY_CODE.get(exc.sqlstate or "")
+    if kind is not None:
+        return kind(exc.diag.message_primary or str(exc))
+    if isinstance(exc, psycopg.errors.CheckViolation) and exc.diag.constraint_name in CHECKS:
+        return BadInput(CHECKS[exc.diag.constraint_name] + "；未保存。")
+    return None
+
+
+@contextlib.contextmanager
+def refusals() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.Error as exc:
+        error = translate(exc)
+        if error is None:
+            raise
+        raise error from exc
