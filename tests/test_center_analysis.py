@@ -8,6 +8,7 @@ import shapely
 
 from gridmap.data import demo as demo_data
 
+PLANTED_YEAR = "from=2023-01-01&to=2023-12-31"  # the hotspots were planted in the report's year
 STRONG = {
     "persistent": "persistent_hot",
     "consecutive": "consecutive_hot",
@@ -18,7 +19,7 @@ STRONG = {
 @pytest.fixture(scope="module")
 def hotspots(app):
     with app.test_client() as c:
-        body = c.get("/api/hotspots").get_json()
+        body = c.get(f"/api/hotspots?{PLANTED_YEAR}").get_json()
     return {
         f["properties"]["code"]: {**f["properties"], "geometry": f["geometry"]}
         for f in body["features"]
@@ -42,7 +43,9 @@ def test_planted_hotspots_are_significant_hot_spots(hotspots, planted):
 
 def test_planted_hotspots_are_significant_in_their_own_category(client, planted):
     for spot in planted:
-        body = client.get(f"/api/hotspots?kind=dispute&category={spot['category']}").get_json()
+        body = client.get(
+            f"/api/hotspots?kind=dispute&category={spot['category']}&{PLANTED_YEAR}"
+        ).get_json()
         bins = {f["properties"]["code"]: f["properties"]["gi_bin"] for f in body["features"]}
         assert all(bins[g] == 3 for g in spot["grid_codes"]), (spot["name"], bins)
 
@@ -98,8 +101,8 @@ def test_bad_filters_are_explained(client, query, words):
 
 
 def test_incidents_in_view_wide_and_close(client):
-    wide = client.get("/api/incidents?bbox=113.6,30.3,114.1,30.6&zoom=11").get_json()
-    assert wide["mode"] == "grids" and wide["total"] > 900
+    wide = client.get(f"/api/incidents?bbox=113.6,30.3,114.1,30.6&zoom=11&{PLANTED_YEAR}")
+    assert wide.get_json()["mode"] == "grids" and wide.get_json()["total"] > 900
     close = client.get("/api/incidents?bbox=113.83,30.43,113.85,30.45&zoom=16").get_json()
     assert close["mode"] == "incidents" and 0 < close["total"] <= 500
     popup = close["items"][0]["popup"]

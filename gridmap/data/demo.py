@@ -32,3 +32,22 @@ def hotspots(conn: psycopg.Connection, street_code: str) -> list[dict]:
         " WHERE street_code = %s ORDER BY name",
         (street_code,),
     ).fetchall()
+
+
+def open_cases(conn: psycopg.Connection, street_code: str, batch_id: int) -> list[dict]:
+    """The cases of a batch still open: id, kind, status, since when."""
+    return conn.execute(
+        "SELECT id, kind, status, status_since FROM incident WHERE street_code = %s"
+        " AND batch_id = %s AND closed_at IS NULL ORDER BY id",
+        (street_code, batch_id),
+    ).fetchall()
+
+
+def reporters(conn: psycopg.Connection, street_code: str, batch_id: int) -> dict[int, int]:
+    """Who reported each incident of a batch (its grid member, who also works it)."""
+    rows = conn.execute(
+        "SELECT id, reported_by FROM incident WHERE street_code = %s AND batch_id = %s"
+        " AND reported_by IS NOT NULL",
+        (street_code, batch_id),
+    ).fetchall()
+    return {r["id"]: r["reported_by"] for r in rows}

@@ -11,7 +11,8 @@ Modules, one job each: ``catalogue`` (the official list), ``boundary`` (outline,
 ``tessellation`` (units), ``graph`` (adjacency, region growing), ``hierarchy`` (package
 areas, villages, grids), ``households``, ``geography`` (puts the space together), ``names`` and
 ``identity`` (invented people), ``people`` (roles and assignments), ``hotspots``, ``timeline``,
-``placement``, ``texts``, ``parties``, ``incidents``, ``disputes``, ``casework``, ``services``.
+``placement``, ``texts``, ``parties``, ``incidents``, ``disputes``, ``casework``, ``services``;
+``present`` writes what followed, up to today, through the workflow.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class DemoStreet:
     parties: pd.DataFrame  # incident_index, role, name, id_number, phone
     hotspots: pd.DataFrame  # name, pattern, kind, category, grid_codes, months
     division_valid_from: pd.Timestamp
+    scene: Scene  # what the generators drew on, for what followed (gridmap.demo.present)
 
 
 def build(seed: int = 20231231) -> DemoStreet:
@@ -94,4 +96,5 @@ def build(seed: int = 20231231) -> DemoStreet:
         parties=parties,
         hotspots=hotspot_table(clusters, geo),
         division_valid_from=DIVISION_START,
+        scene=scene,
     )

@@ -1,19 +1,24 @@
 """Loading the demo street into PostGIS through the same paths real data takes.
 
 The division goes through the planner's draft → publish path, people through the data layer,
-incidents through the bulk loader with its validation and attribution. The whole load is one
-transaction: a failure leaves the previous state untouched.
+incidents through the bulk loader with its validation and attribution, and what followed 2023
+(gridmap.demo.present) through the workflow's own calls, transition by transition. The whole
+load is one transaction: a failure leaves the previous state untouched. It runs as the owner
+role, since replacing the street purges it first.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import psycopg
 
 from gridmap import incidents, planning
 from gridmap.data import demo as demo_data
 from gridmap.data import incidents as incident_data
-from gridmap.data import people, streets
+from gridmap.data import links, people, streets, workflow
 from gridmap.placement import Placement
+
+PRESENT_SEED = 20261201
 
 
 def is_loaded(conn: psycopg.Connection, street_code: str = "420114004") -> bool:
@@ -21,8 +26,11 @@ def is_loaded(conn: psycopg.Connection, street_code: str = "420114004") -> bool:
     return bool(street and street["synthetic"] and demo_data.hotspots(conn, street_code))
 
 
-def load_demo(conn: psycopg.Connection, placement: Placement | None = None) -> dict:
-    """Replace the demo street with a freshly generated one; returns headline figures."""
+def load_demo(
+    conn: psycopg.Connection, placement: Placement | None = None, today: pd.Timestamp | None = None
+) -> dict:
+    """Replace the demo street with a freshly generated one, up to ``today`` (now by default);
+    returns headline figures."""
     from gridmap.demo import build
 
     demo = build()
@@ -57,11 +65,61 @@ def load_demo(conn: psycopg.Connection, placement: Placement | None = None) -> d
         incident_data.add_parties(conn, code, parties)
         incident_data.set_reporters_to_grid_members(conn, code, result.batch_id)
         demo_data.insert_hotspots(conn, code, demo.hotspots)
+        now = load_present(conn, placement, demo, result.batch_id, today)
     return {
         "村（社区）": len(demo.villages),
         "网格": len(demo.grids),
         "单元": len(demo.units),
         "户数": int(demo.units["households"].sum()),
         "人员": len(demo.people),
-        "事件": result.rows,
+        "2023 年事件": result.rows,
+        "今年事件": now,
     }
+
+
+def load_present(conn, placement, demo, batch_2023: int, today: pd.Timestamp | None) -> int:
+    """2024's follow-up of the cases open at the end of 2023, and the current year up to
+    ``today``, through the workflow; returns the current year's number of cases."""
+    from gridmap.demo import present
+
+    code = demo.street_code
+    today = pd.Timestamp.now(tz="Asia/Shanghai") if today is None else today
+    open_cases = pd.DataFrame(demo_data.open_cases(conn, code, batch_2023))
+    plan = present.plan(demo.scene, open_cases, today, PRESENT_SEED)
+    workflow.transition_all(
+        conn,
+        code,
+        [(int(m.incident), m.to_status, m.at, None, m.reason) for m in plan.follow_up.itertuples()],
+    )
+    result = incidents.load(conn, placement, code, plan.cases, source="示意数据（今年）")
+    ids = incidents.incident_ids(conn, code, result)
+    incident_data.add_parties(
+        conn, code, plan.parties.assign(incident_id=ids[plan.parties["case"]])
+    )
+    incident_data.set_reporters_to_grid_members(conn, code, result.batch_id)
+    members = demo_data.reporters(conn, code, result.batch_id)
+    steps = pd.concat(
+        [plan.moves.assign(what="move"), plan.extensions.assign(what="extend")], ignore_index=True
+    ).sort_values(["at", "what"], kind="stable")
+    for step in steps.itertuples():
+        incident = int(ids[step.case])
+        # A grid member works the disputes of their grid; petitions and enforcement are the
+        # center's (whose staff are not among the demo's people).
+        by = members.get(incident) if plan.cases.at[step.case, "kind"] == "dispute" else None
+        if step.what == "move":
+            workflow.transition_all(
+                conn, code, [(incident, step.to_status, step.at, by, step.reason)]
+            )
+        else:
+            workflow.extend(conn, code, incident, int(step.days), at=step.at, reason=step.reason)
+    for link in plan.links.itertuples():
+        links.add(
+            conn,
+            code,
+            int(ids[link.from_case]),
+            int(ids[link.to_case]),
+            link.link,
+            at=link.at,
+            note=link.note,
+        )
+    return result.rows
