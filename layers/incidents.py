@@ -80,6 +80,28 @@ def build(url: str) -> tuple[MarkerCluster, OnDemand]:
     return cluster, OnDemand(cluster, url)
 
 
+LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+
+
+def deadline_text(due, light: str | None, days_left: int | None) -> str:
+    """ "2026-03-17（🟡 剩 2 天）": the last day of the period (the deadline is 24:00 of it), and
+    the traffic light and days left that gm_clock gave."""
+    from datetime import timedelta
+
+    from gridmap.clock import local
+
+    text = f"{local(due - timedelta(microseconds=1)):%Y-%m-%d}"
+    if light is None or days_left is None:
+        return text
+    if days_left < 0:
+        left = f"超期 {-days_left} 天"
+    elif days_left == 0:
+        left = "今天到期"
+    else:
+        left = f"剩 {days_left} 天"
+    return f"{text}（{LIGHTS[light]}，{left}）"
+
+
 def popup(row: dict, people_labels: dict[str, str]) -> str:
     """Escaped popup HTML for one incident: what, when, where, and who answers for it."""
     from gridmap.clock import local
@@ -96,6 +118,8 @@ def popup(row: dict, people_labels: dict[str, str]) -> str:
         ("网格", row["grid_code"]),
     ]
     if row.get("due_at") is not None and not row["is_final"]:
-        rows.append(("办理期限", f"{local(row['due_at']):%Y-%m-%d}"))
+        rows.append(
+            ("办理期限", deadline_text(row["due_at"], row.get("light"), row.get("days_left")))
+        )
     rows += [(label, people.get(role, "（空缺）")) for role, label in people_labels.items()]
     return table(rows)

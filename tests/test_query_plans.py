@@ -1,0 +1,111 @@
+"""The everyday queries that scanned every incident at a million have an index to go by.
+
+Each data-layer call runs on a connection that prints its plans (auto_explain, as notices), with
+sequential scans discouraged so that a small test database shows which index a large one would
+use. bench/center.py measures the same calls at a million incidents, cold and warm.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from gridmap import cluster
+from gridmap.clock import LOCAL
+from gridmap.data import cases, center, divisions
+from gridmap.data import incidents as incident_data
+from gridmap.filters import Filters
+
+STREET = "420114004"
+NOW = datetime(2026, 6, 1, tzinfo=LOCAL)
+
+
+@pytest.fixture()
+def explained(settings, demo_loaded):
+    """A connection (the cluster's superuser, who may load auto_explain) and its plans."""
+    url = cluster.from_config(settings).url_for(cluster.ADMIN)
+    plans: list[str] = []
+    with psycopg.connect(url, row_factory=dict_row, autocommit=True) as conn:
+        conn.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+        for setting in (
+            "LOAD 'auto_explain'",
+            "SET auto_explain.log_min_duration = 0",
+            "SET auto_explain.log_level = notice",
+            "SET auto_explain.log_nested_statements = on",
+            "SET enable_seqscan = off",
+        ):
+            conn.execute(setting)
+        yield conn, plans
+
+
+def plan_of(plans: list[str], call) -> str:
+    plans.clear()
+    call()
+    return "\n".join(plans)
+
+
+def test_overdue_cases_use_the_index_of_open_deadlines(explained):
+    conn, plans = explained
+    f = Filters(date(2026, 1, 1), date(2026, 12, 31), overdue=True)
+    text = plan_of(plans, lambda: center.grid_month_counts(conn, STREET, f, NOW))
+    assert "using incident_open_" in text, text  # either partial index of open cases
+
+
+def test_a_grid_members_open_cases_use_the_index_of_open_cases_by_grid(explained):
+    conn, plans = explained
+    grid = conn.execute(
+        "SELECT grid_code FROM incident WHERE street_code = %s AND closed_at IS NULL LIMIT 1",
+        (STREET,),
+    ).fetchone()["grid_code"]
+    text = plan_of(plans, lambda: cases.open_in_grids(conn, STREET, [grid], NOW))
+    assert "using incident_open_" in text and "Function Scan on gm_clock" not in text, text
+
+
+def test_cases_closed_in_a_period_use_the_index_of_closing_times(explained):
+    conn, plans = explained
+    text = plan_of(
+        plans,
+        lambda: cases.closed_between(
+            conn, STREET, datetime(2026, 3, 1, tzinfo=LOCAL), NOW, ["dispute"]
+        ),
+    )
+    assert "incident_closed_idx" in text, text
+
+
+def test_the_newest_incident_of_a_division_walks_the_time_index(explained):
+    conn, plans = explained
+    division = conn.execute(
+        "SELECT id FROM division WHERE street_code = %s AND status = 'published'", (STREET,)
+    ).fetchone()["id"]
+    text = plan_of(plans, lambda: divisions.latest_incident_time(conn, division))
+    assert "incident_time_idx" in text, text
+
+
+def test_a_batchs_ids_use_the_batch_index(explained):
+    conn, plans = explained
+    batch = conn.execute(
+        "SELECT min(id) AS id FROM load_batch WHERE street_code = %s", (STREET,)
+    ).fetchone()["id"]
+    text = plan_of(plans, lambda: incident_data.ids_of_batch(conn, STREET, batch))
+    assert "incident_batch_idx" in text, text
+
+
+def test_a_part_month_period_reads_the_tally_and_counts_only_its_edges(explained):
+    conn, plans = explained
+    f = Filters(date(2026, 3, 5), date(2026, 11, 20))
+    text = plan_of(plans, lambda: center.grid_month_counts(conn, STREET, f, NOW))
+    assert "incident_tally" in text and "incident_time_idx" in text, text
+    # … and gives what counting every incident gives.
+    direct = conn.execute(
+        """SELECT grid_code, gm_month(occurred_at) AS month, count(*)::int AS n FROM incident
+            WHERE street_code = %s AND occurred_at >= %s AND occurred_at < %s
+              AND kind = ANY(%s) GROUP BY 1, 2""",
+        (STREET, f.start, f.end, list(f.kinds)),
+    ).fetchall()
+    got = center.grid_month_counts(conn, STREET, f, NOW)
+    assert sorted((r["grid_code"], r["month"], r["n"]) for r in got) == sorted(
+        (r["grid_code"], r["month"], r["n"]) for r in direct
+    )
