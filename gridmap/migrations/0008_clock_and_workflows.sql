@@ -404,10 +404,11 @@ CREATE TABLE street_calendar (
 -- n working days to a day is one lookup, and a million open cases get their deadlines in one
 -- join. Rebuilt for a street whenever its calendar changes.
 CREATE TABLE street_day (
-    street_code  text COLLATE "C" NOT NULL,
-    day          date NOT NULL,
-    workday      boolean NOT NULL,
-    workday_no   integer NOT NULL,   -- working days from 2000-01-01 up to and including this day
+    street_code   text COLLATE "C" NOT NULL,
+    day           date NOT NULL,
+    workday       boolean NOT NULL,
+    workday_no    integer NOT NULL,  -- working days from 2000-01-01 up to and including this day
+    next_workday  date,              -- this day if it is a working day, else the next one
     PRIMARY KEY (street_code, day)
 );
 CREATE INDEX street_day_workday_no_idx ON street_day (street_code, workday_no) WHERE workday;
@@ -415,9 +416,11 @@ CREATE INDEX street_day_workday_no_idx ON street_day (street_code, workday_no) W
 CREATE FUNCTION street_days_rebuild(street text) RETURNS void
     LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     DELETE FROM street_day WHERE street_code = street;
-    INSERT INTO street_day (street_code, day, workday, workday_no)
+    INSERT INTO street_day (street_code, day, workday, workday_no, next_workday)
     SELECT street, d.day, d.workday,
-           (sum(d.workday::int) OVER (ORDER BY d.day))::int
+           (sum(d.workday::int) OVER (ORDER BY d.day))::int,
+           min(CASE WHEN d.workday THEN d.day END)
+               OVER (ORDER BY d.day ROWS BETWEEN CURRENT ROW AND 60 FOLLOWING)
       FROM (SELECT g.day::date AS day,
                    coalesce(c.kind = 'workday', extract(isodow FROM g.day) < 6) AS workday
               FROM generate_series(date '2000-01-01', date '2100-12-31', interval '1 day') AS g(day)
@@ -481,15 +484,13 @@ RETURNS timestamptz LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT gm_day_start(last.day + 1)
       FROM (SELECT CASE unit
                    WHEN 'calendar' THEN
-                       (SELECT min(d.day) FROM street_day d
-                         WHERE d.street_code = street AND d.workday
-                           AND d.day BETWEEN gm_day(start) + days AND gm_day(start) + days + 60)
+                       (SELECT d.next_workday FROM street_day d
+                         WHERE d.street_code = street AND d.day = gm_day(start) + days)
                    WHEN 'working' THEN
-                       (SELECT d.day FROM street_day d
-                         WHERE d.street_code = street AND d.workday
-                           AND d.workday_no = (SELECT s.workday_no + days FROM street_day s
-                                                WHERE s.street_code = street
-                                                  AND s.day = gm_day(start)))
+                       (SELECT w.day FROM street_day s JOIN street_day w
+                            ON w.street_code = s.street_code AND w.workday
+                           AND w.workday_no = s.workday_no + days
+                         WHERE s.street_code = street AND s.day = gm_day(start))
                    END AS day) last
 $$;
 

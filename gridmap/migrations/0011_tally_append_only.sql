@@ -120,16 +120,18 @@ CREATE FUNCTION incident_tally_insert() RETURNS trigger
     SET enable_sort = off AS $$
 DECLARE
     batches integer[];
+    loose boolean;  -- some rows belong to no batch
     skip integer[] := '{}';
 BEGIN
-    -- DISTINCT below, not inside array_agg: a hash of one value, not a sort of a million.
-    SELECT array_agg(x.batch_id) INTO batches
-      FROM (SELECT DISTINCT batch_id FROM added WHERE batch_id IS NOT NULL) x;
+    -- One pass: the statement's batches (a hash of one value, not a sort of a million).
+    SELECT array_agg(x.batch_id) FILTER (WHERE x.batch_id IS NOT NULL),
+           coalesce(bool_or(x.batch_id IS NULL), false)
+      INTO batches, loose
+      FROM (SELECT DISTINCT batch_id FROM added) x;
     IF batches IS NOT NULL THEN
         skip := tally_skipped(batches);
     END IF;
-    IF cardinality(skip) = 0
-       OR EXISTS (SELECT FROM added WHERE batch_id IS NULL OR batch_id <> ALL (skip)) THEN
+    IF loose OR cardinality(skip) < coalesce(cardinality(batches), 0) THEN
         EXECUTE tally_append_sql('added', 1, skip);
     END IF;
     RETURN NULL;
