@@ -104,8 +104,9 @@ def database(port: int):
         yield values, private
 
 
-def truncate_incidents(conn) -> None:
-    conn.execute("TRUNCATE incident CASCADE")
+def truncate_incidents(owner) -> None:
+    """Empty the incident table (and what hangs off it): the owner's right, not the app's."""
+    owner.execute("TRUNCATE incident CASCADE")
 
 
 # --- the divisions -------------------------------------------------------------------------
@@ -258,8 +259,12 @@ def random_rows(division: Division, ref: dict, n: int, seed: int) -> pd.DataFram
         rows = np.flatnonzero(kind == k)
         category[rows] = np.array(codes, dtype=object)[rng.integers(0, len(codes), rows.size)]
     start = division.valid_from.value
-    end = pd.Timestamp.now(tz="UTC").value - 3_600 * 10**9
+    end = pd.Timestamp.now(tz="UTC").value - 3 * 86_400 * 10**9
     occurred = pd.to_datetime(rng.integers(start, end, n) // 10**9 * 10**9, utc=True)
+    # A case in a final state was closed (a day or two later); the others are open.
+    final = np.array([ref["statuses"][p]["is_final"] for p in pairs])[pick]
+    closed = occurred + pd.to_timedelta(rng.integers(3_600, 2 * 86_400, n), unit="s")
+    closed = pd.Series(closed).where(final)
     return pd.DataFrame(
         {
             "kind": kind,
@@ -272,18 +277,28 @@ def random_rows(division: Division, ref: dict, n: int, seed: int) -> pd.DataFram
             "lon": lon,
             "lat": lat,
             "occurred_at": occurred.tz_convert("Asia/Shanghai").tz_localize(None),
+            "closed_at": closed.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None),
         }
     )
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows as ``gridmap load-incidents`` reads them from a CSV file: every column text."""
-    seconds = frame["occurred_at"].to_numpy().astype("datetime64[s]")
-    when = np.strings.replace(np.datetime_as_string(seconds), "T", " ")
+    """The rows as ``gridmap load-incidents`` reads them from a CSV file: every column text,
+    an empty field missing."""
+
+    def text_times(col):
+        seconds = frame[col].to_numpy().astype("datetime64[s]")
+        when = np.strings.replace(np.datetime_as_string(seconds), "T", " ").astype(object)
+        when[frame[col].isna().to_numpy()] = None
+        return when
+
     text = frame.assign(
-        lon=frame["lon"].map(repr), lat=frame["lat"].map(repr), occurred_at=when.astype(object)
+        lon=frame["lon"].map(repr),
+        lat=frame["lat"].map(repr),
+        occurred_at=text_times("occurred_at"),
+        closed_at=text_times("closed_at"),
     )
-    return text.astype(str)
+    return text.astype(object).where(text.notna(), None)
 
 
 def points_inside(boundary: shapely.Geometry, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -319,7 +334,7 @@ class Breakdown:
 
     def __init__(self, placement: Placement):
         self.placement = placement
-        self.seconds: dict[str, float] = {}
+        self.seconds: dict[str, float] = {"tally": 0.0}
 
     def _timed(self, name, fn):
         def wrapper(*args, **kwargs):
@@ -337,12 +352,12 @@ class Breakdown:
             incidents.prepare,
             incident_data.copy_in,
             incident_data.create_indexes,
-            tally_data.add,
+            tally_data.fold,
         )
         incidents.prepare = self._timed("prepare", saved[0])
         incident_data.copy_in = self._timed("copy", saved[1])
         incident_data.create_indexes = self._timed("index", saved[2])
-        tally_data.add = self._timed("tally", saved[3])
+        tally_data.fold = self._timed("tally", saved[3])
         self.placement.place = self._timed("place", Placement.place.__get__(self.placement))
         try:
             yield self
@@ -351,15 +366,20 @@ class Breakdown:
                 incidents.prepare,
                 incident_data.copy_in,
                 incident_data.create_indexes,
-                tally_data.add,
+                tally_data.fold,
             ) = saved
             del self.placement.place
 
 
-def prepare_for_load(conn) -> None:
-    truncate_incidents(conn)
+# The owner's connection: emptying the table, checkpoints, switching constraints off and on.
+# The loads themselves run as the app's role, as `gridmap load-incidents` does.
+OWNER: psycopg.Connection | None = None
+
+
+def prepare_for_load(_conn=None) -> None:
+    truncate_incidents(OWNER)
     with contextlib.suppress(psycopg.errors.InsufficientPrivilege):  # on a shared server
-        conn.execute("CHECKPOINT")
+        OWNER.execute("CHECKPOINT")
 
 
 def timed_loads(
@@ -375,7 +395,7 @@ def timed_loads(
             result = incidents.load(conn, placement, division.street_code, frame, "bench")
             conn.commit()
             total = time.perf_counter() - started
-        loads.append({"load": total, "tally": 0.0, **breakdown.seconds, "tallied": result.tallied})
+        loads.append({"load": total, **breakdown.seconds, "tallied": result.tallied})
 
     best(repeat, one_load, before=lambda: prepare_for_load(conn))
     stored = conn.execute("SELECT count(*) AS n FROM incident").fetchone()["n"]
@@ -430,6 +450,81 @@ def measure(conn, division: Division, placement: Placement, ref: dict, n: int, r
         "prep_typed": t_prep_typed,
         "agree": agree,
     }
+
+
+# The constraints of migration 0009, by the name the bench switches them off with: the row
+# CHECKs, and the statement-level check of new rows (kinds, states, snapshot, street, …).
+CHECKS = ("incident_times_in_order", "incident_text_limits", "incident_source_key")
+STATEMENT_CHECK = "incident_a_check_insert"
+VARIANTS = {
+    "none": (),
+    "row CHECKs": ("checks",),
+    "statement check": ("trigger",),
+    "all (as shipped)": ("checks", "trigger"),
+}
+
+
+@contextlib.contextmanager
+def only(parts: tuple[str, ...]):
+    """The incident table with just these of the 0009 constraints (restored on exit)."""
+    definitions = {
+        r["name"]: r["definition"]
+        for r in OWNER.execute(
+            "SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
+            " WHERE conrelid = 'incident'::regclass AND conname = ANY(%s)",
+            (list(CHECKS),),
+        ).fetchall()
+    }
+    if "checks" not in parts:
+        for name in definitions:
+            OWNER.execute(f"ALTER TABLE incident DROP CONSTRAINT {name}")
+    if "trigger" not in parts:
+        OWNER.execute(f"ALTER TABLE incident DISABLE TRIGGER {STATEMENT_CHECK}")
+    try:
+        yield
+    finally:
+        truncate_incidents(OWNER)
+        OWNER.execute(f"ALTER TABLE incident ENABLE TRIGGER {STATEMENT_CHECK}")
+        for name, definition in definitions.items():
+            if "checks" not in parts:
+                OWNER.execute(f"ALTER TABLE incident ADD CONSTRAINT {name} {definition}")
+
+
+def measure_constraints(conn, division, placement, ref, n: int, repeat: int) -> list[dict]:
+    """The same n-row load with none, some and all of the constraints, runs interleaved (so
+    that the machine's drift falls on every variant alike); best of ``repeat`` each."""
+    from gridmap import tally
+
+    text = as_text(random_rows(division, ref, n, seed=n))
+    times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    # The load's own transaction only: the fold into the tally afterwards is the same whatever
+    # the constraints, so it is left out here (the main table reports it).
+    keep, tally.worth_keeping = tally.worth_keeping, lambda frame: False
+    for _ in range(repeat):
+        for name, parts in VARIANTS.items():
+            with only(parts):
+                prepare_for_load()
+                started = time.perf_counter()
+                incidents.load(conn, placement, division.street_code, text, "bench")
+                times[name].append(time.perf_counter() - started)
+            print(f"  {name:<18} {times[name][-1]:.2f} s", flush=True)
+    tally.worth_keeping = keep
+    base = min(times["none"])
+    return [
+        {"variant": name, "best": min(t), "ratio": min(t) / base, "runs": t, "n": n}
+        for name, t in times.items()
+    ]
+
+
+def print_constraints(rows: list[dict]) -> None:
+    n = rows[0]["n"]
+    print(f"\n{n:,}-row loads on the demo street, with and without the 0009 constraints")
+    print(f"{'constraints':<20} {'best s':>8} {'vs none':>8}   runs")
+    for r in rows:
+        runs = " ".join(f"{t:.2f}" for t in r["runs"])
+        print(f"{r['variant']:<20} {r['best']:>8.2f} {r['ratio']:>7.1%}   {runs}")
+    total = rows[-1]["ratio"] - 1
+    print(f"\ntarget: at most 15 % more than without them; measured {total:+.1%}")
 
 
 def agreement(joined: gpd.GeoDataFrame, placed: pd.DataFrame, n: int) -> float:
@@ -496,6 +591,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=54397, help="port of the private cluster")
     parser.add_argument("--only", choices=["demo", "synthetic"], help="bench one division")
     parser.add_argument(
+        "--constraints",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: N-row loads on the demo street with and without the integrity "
+        "constraints of migration 0009, side by side",
+    )
+    parser.add_argument(
         "--yes-wipe-incidents",
         action="store_true",
         help="allow TRUNCATE incident on the GRIDMAP_DATABASE_URL database",
@@ -514,27 +617,31 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"pandas {pd.__version__}, geopandas {gpd.__version__}, shapely {shapely.__version__}"
     )
-    results = []
+    results, constraints = [], []
+    global OWNER
     with database(args.port) as (values, private):
         print(
             "database:",
             "private embedded cluster (temporary)" if private else "GRIDMAP_DATABASE_URL",
         )
-        with db.connect(values, autocommit=True) as conn:
+        with (
+            db.connect(values, autocommit=True) as conn,
+            db.connect_owner(values, autocommit=True) as OWNER,
+        ):
             ref = incident_data.reference(conn)
             divisions = []
             if args.only in (None, "demo"):
-                code = build_demo(conn)
+                code = build_demo(OWNER)
                 if code:
                     divisions.append(division_of(conn, "demo street", code))
             if args.only in (None, "synthetic"):
-                seconds = build_synthetic(conn)
+                seconds = build_synthetic(OWNER)
                 print(
                     f"synthetic division ({LATTICE**2:,} grids) built and published in "
                     f"{seconds:.1f} s"
                 )
                 divisions.append(division_of(conn, "synthetic 10k grids", SYNTHETIC_CODE))
-            truncate_incidents(conn)
+            truncate_incidents(OWNER)
             for division in divisions:
                 placement = Placement()
                 started = time.perf_counter()
@@ -551,6 +658,11 @@ def main(argv: list[str] | None = None) -> int:
                 gpd.sjoin(
                     gpd.GeoDataFrame(geometry=[warm], crs=4326), division.grids, predicate="within"
                 )  # builds the grids' sindex, untimed
+                if args.constraints and division is divisions[0]:
+                    constraints = measure_constraints(
+                        conn, division, placement, ref, args.constraints, args.repeat
+                    )
+                    continue
                 for n in sizes:
                     result = measure(conn, division, placement, ref, n, args.repeat)
                     results.append(result)
@@ -560,7 +672,10 @@ def main(argv: list[str] | None = None) -> int:
                         f"{result['chrono']:.2f} s chronological",
                         flush=True,
                     )
-                    truncate_incidents(conn)
+                    truncate_incidents(OWNER)
+    if constraints:
+        print_constraints(constraints)
+        return 0
     print()
     print_table(results)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2

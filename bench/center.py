@@ -48,7 +48,14 @@ from gridmap.placement import Placement  # noqa: E402
 from gridmap.stats import gistar, weights  # noqa: E402
 
 STREET = "420114004"
+SETTINGS: dict = {}
 GZIP = {"Accept-Encoding": "gzip, deflate"}
+OPEN = {
+    "dispute": "found",
+    "petition": "registered",
+    "mediation": "accepted",
+    "enforcement": "opened",
+}
 KINDS = [
     ("dispute", "resolved"),
     ("petition", "closed"),
@@ -67,6 +74,9 @@ def best(fn, runs: int = 3):
 
 
 def add_incidents(conn, boundary, n: int, seed: int) -> float:
+    """n conflict incidents over the twelve months before today (the center's default view),
+    as the bulk loader takes them: most closed a few days after they happened, the most
+    recent ones still open (their deadlines from the street's rules)."""
     rng = np.random.default_rng(seed)
     lon, lat = [], []
     x0, y0, x1, y1 = boundary.bounds
@@ -78,21 +88,106 @@ def add_incidents(conn, boundary, n: int, seed: int) -> float:
         lat.append(y[keep])
     lon, lat = np.concatenate(lon)[:n], np.concatenate(lat)[:n]
     pick = rng.integers(0, len(KINDS), n)
-    start = pd.Timestamp("2023-01-01T00:00+08:00")
+    now = pd.Timestamp.now(tz="Asia/Shanghai").floor("min")
+    occurred = now - pd.to_timedelta(rng.uniform(0.2, 364, n), unit="D")
+    age = (now - occurred) / pd.Timedelta(days=1)
+    still_open = (age < 20) & (rng.random(n) < 0.5)
+    closed = (occurred + pd.to_timedelta(rng.uniform(0.1, 12, n), unit="D")).where(
+        ~still_open & (occurred + pd.Timedelta(days=12) < now), occurred + pd.Timedelta(hours=1)
+    )
     frame = pd.DataFrame(
         {
             "kind": [KINDS[i][0] for i in pick],
-            "status": [KINDS[i][1] for i in pick],
+            "status": [
+                OPEN[KINDS[i][0]] if o else KINDS[i][1]
+                for i, o in zip(pick, still_open, strict=True)
+            ],
             "lon": lon,
             "lat": lat,
-            "occurred_at": start + pd.to_timedelta(rng.uniform(0, 364 * 86400, n), unit="s"),
-            "reported_at": pd.Timestamp("2024-01-02T00:00+08:00"),
+            "occurred_at": occurred,
+            "reported_at": occurred + pd.Timedelta(minutes=30),
+            "closed_at": pd.Series(closed).where(~still_open),
         }
     )
     t = time.perf_counter()
     incidents.load(conn, Placement(), STREET, frame, source="bench")
     conn.commit()
     return time.perf_counter() - t
+
+
+def query_timings(conn) -> dict[str, tuple[float, float]]:
+    """The everyday queries that scanned every incident (issue 7): best of 3 on a fresh
+    connection each ("cold"), and the 12th call on one connection ("warm": psycopg prepares a
+    statement after five calls, and PostgreSQL may then switch to a generic plan)."""
+    from datetime import date, datetime
+
+    from gridmap.clock import LOCAL
+    from gridmap.data import cases, center, divisions
+    from gridmap.data import incidents as incident_data
+    from gridmap.filters import Filters
+
+    now = datetime.now(LOCAL)
+    today = now.date()
+    year = Filters(date(today.year - 1, today.month, 1), today)
+    part = Filters(date(today.year - 1, today.month, 5), today.replace(day=1))
+    division = conn.execute(
+        "SELECT id FROM division WHERE street_code = %s AND upper_inf(valid)", (STREET,)
+    ).fetchone()["id"]
+    batch = conn.execute(  # a day's ledger among the million (the demo's current year)
+        "SELECT id FROM load_batch WHERE street_code = %s AND rows < 10000 ORDER BY id DESC"
+        " LIMIT 1",
+        (STREET,),
+    ).fetchone()["id"]
+    busiest = conn.execute(
+        "SELECT grid_code FROM incident WHERE street_code = %s AND closed_at IS NULL"
+        " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+        (STREET,),
+    ).fetchone()["grid_code"]
+    frame = (113.70, 30.30, 113.72, 30.32)
+    origin, cell = (frame[0], frame[1]), (100 / 96_000, 100 / 110_574)
+    calls = {
+        "part-month period": lambda c: center.grid_month_counts(c, STREET, part, now),
+        "100 m bins (a year)": lambda c: center.fine_bins(c, STREET, year, now, origin, cell),
+        "overdue": lambda c: center.grid_month_counts(
+            c, STREET, Filters(year.date_from, year.date_to, overdue=True), now
+        ),
+        "a grid's open cases": lambda c: cases.open_in_grids(c, STREET, [busiest], now),
+        "closed in a period": lambda c: cases.closed_between(
+            c, STREET, part.start, part.end, ["dispute", "petition"]
+        ),
+        "newest of a division": lambda c: divisions.latest_incident_time(c, division),
+        "a batch's ids": lambda c: incident_data.ids_of_batch(c, STREET, batch),
+        "markers, zoomed in": lambda c: center.in_view(
+            c, STREET, year, now, (113.834, 30.438, 113.842, 30.445), 501
+        ),
+    }
+    out = {}
+    for name, call in calls.items():
+        cold = []
+        for _ in range(3):
+            with db.connect(SETTINGS) as fresh:
+                t = time.perf_counter()
+                call(fresh)
+                cold.append(time.perf_counter() - t)
+        with db.connect(SETTINGS) as same:
+            for _ in range(11):
+                call(same)
+            t = time.perf_counter()
+            call(same)
+            warm = time.perf_counter() - t
+        out[name] = (min(cold), warm)
+    return out
+
+
+def print_queries(results) -> None:
+    print("\nEveryday queries (ms): cold = best of 3 on fresh connections, warm = 12th call on one")
+    names = list(results[0][5])
+    print(f"{'N':>9} | " + " | ".join(f"{n[:18]:>18}" for n in names))
+    for n, *_rest, queries in results:
+        cells = " | ".join(f"{c * 1000:>8.1f} {w * 1000:>8.1f}" for c, w in queries.values())
+        print(f"{n:>9,} | {cells}")
+    slowest = max(max(c, w) for c, w in results[-1][5].values())
+    print(f"target at the largest N: each under 50 ms; slowest {slowest * 1000:.0f} ms")
 
 
 def get(client, url: str):
@@ -189,9 +284,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{__import__('os').cpu_count()} cores\n"
     )
     results, last_baseline = [], None
+    global SETTINGS
     with sandbox.database(port=54396, prefix="gridmap-bench-") as settings:
+        SETTINGS = settings
+        with db.connect_owner(settings) as owner:
+            demo.load_demo(owner)  # the reload purges the street: the owner's door
         with db.connect(settings) as conn:
-            demo.load_demo(conn)
             row = conn.execute(
                 "SELECT ST_AsText(boundary) AS wkt FROM division WHERE street_code = %s", (STREET,)
             ).fetchone()
@@ -207,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
                 points = street_points(conn) if n <= args.baseline_max else None
             view = first_view(client)
             data = data_requests(client, boundary.bounds)
+            with db.connect(settings) as conn:
+                queries = query_timings(conn)
             if points is not None:
                 last_baseline = (n, *baseline(points))
                 base = last_baseline[1:] + ("",)
@@ -218,10 +318,11 @@ def main(argv: list[str] | None = None) -> int:
                     last_baseline[3] * k,
                     "≈ extrapolated",
                 )
-            results.append((n, load_s, view, data, base))
+            results.append((n, load_s, view, data, base, queries))
             print(f"  N={n:>9,}: loaded in {load_s:.1f} s; page {view['page_s'] * 1000:.0f} ms")
         print("  esda imported by the app:", "esda" in sys.modules and "(by this bench)" or "no")
     print_results(results)
+    print_queries(results)
     print("\nGi* with FDR (gridmap, sparse product) vs esda.G_Local, 999 permutations")
     print(f"{'cells':>9} {'gridmap s':>10} {'esda s':>9} {'ratio':>7} {'max |Δz|':>10}")
     for n, ours, theirs, same in gi_star_timings():
@@ -242,7 +343,7 @@ def print_results(results) -> None:
     )
     print(head)
     print("-" * len(head))
-    for n, _load, view, data, base in results:
+    for n, _load, view, data, base, _queries in results:
         first = view["page_bytes"] + view["asset_bytes"] + data["markers_wide"][1]
         cells = " ".join(f"{t * 1000:>6.0f}/{b / 1024:<5.0f}" for t, b in data.values())
         print(
@@ -250,7 +351,7 @@ def print_results(results) -> None:
             f" {view['asset_bytes'] / 1024:>10.0f} {first / 1024:>13.0f} | {cells}"
             f" | {base[0]:>11.1f} {base[1] / 2**20:>7.1f} {base[2] / 2**20:>6.1f} {base[3]}"
         )
-    n, _load, view, data, _base = results[-1]
+    n, _load, view, data, _base, _queries = results[-1]
     first = view["page_bytes"] + view["asset_bytes"] + data["markers_wide"][1]
     slowest = max(t for t, _ in data.values())
     print(
