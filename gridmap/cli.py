@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import click
+import psycopg
 
 from gridmap import cluster, config, db
 from gridmap.errors import GridmapError
@@ -35,6 +36,13 @@ class Group(click.Group):
             click.echo(f"错误：{exc.message}", err=True)
             if exc.details:
                 click.echo(json.dumps(exc.details, ensure_ascii=False, indent=1), err=True)
+            sys.exit(1)
+        except psycopg.Error as exc:  # one the data layer did not expect: say it, no traceback
+            from gridmap.data import dberrors
+
+            known = dberrors.translate(exc)
+            message = known.message if known else str(exc).strip().splitlines()[0]
+            click.echo(f"错误（数据库）：{message}", err=True)
             sys.exit(1)
 
 

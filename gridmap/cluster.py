@@ -162,9 +162,18 @@ class Cluster:
         """Create (or bring up to date) the roles, the gridmap database and its extensions."""
         from gridmap import dbsetup
 
-        if not self.secrets_file.exists():
+        if self._trusts_local_connections():
             self._adopt_legacy()
         dbsetup.ensure(self.url_for(ADMIN, "postgres"), self.url_for(ADMIN), self._passwords())
+
+    def _trusts_local_connections(self) -> bool:
+        """A cluster made before the roles: pg_hba.conf trusts every local connection."""
+        hba = self.data_dir / "pg_hba.conf"
+        try:
+            lines = hba.read_text().splitlines()
+        except OSError:
+            return False
+        return any(line.split()[-1] == "trust" for line in lines if line.strip() and line[0] != "#")
 
     def _adopt_legacy(self) -> None:
         """A cluster made before the roles trusted every local connection and had one
@@ -182,7 +191,9 @@ class Cluster:
             ["sed", "-i", "-E", r"s/[[:space:]]trust([[:space:]]|$)/ scram-sha-256\1/", str(hba)],
             "无法更新内置数据库的认证设置",
         )
-        self._pg_ctl("reload")
+        # Restarted, not reloaded: the socket's permissions take effect only at a start.
+        self.stop()
+        self.start()
 
     def _passwords(self, create: bool = False) -> dict[str, str]:
         """The roles' passwords, from the instance's pgpass file (written when missing)."""

@@ -70,11 +70,36 @@ def adopt_legacy(legacy_url: str, legacy_user: str, passwords: dict[str, str]) -
     params = conninfo_to_dict(legacy_url)
     params["dbname"] = DB_NAME
     with psycopg.connect(make_conninfo(**params), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("REASSIGN OWNED BY {} TO {}").format(
-                sql.Identifier(legacy_user), sql.Identifier(OWNER)
-            )
-        )
+        # gridmap's own tables, views, sequences and functions (not the system's, which the
+        # old superuser owns too, nor an extension's).
+        conn.execute(sql.SQL(_HAND_OVER).format(owner=sql.Literal(OWNER)))
+
+
+_HAND_OVER = """
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'm', 'p', 'S')
+                AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+                AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d
+                          WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))) LOOP
+        EXECUTE format('ALTER %s %s OWNER TO %I',
+                       CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                      WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+                       r.name, {owner});
+    END LOOP;
+    FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+               JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'public'
+                AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('ALTER ROUTINE %s OWNER TO %I', r.name, {owner});
+    END LOOP;
+END $$
+"""
 
 
 def _role(conn: psycopg.Connection, name: str, password: str, superuser: bool = False) -> None:

@@ -8,9 +8,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import psycopg
+import pytest
 from click.testing import CliRunner
+from psycopg.conninfo import make_conninfo
+from psycopg.rows import dict_row
 
-from gridmap import cli, cluster, config, db
+from gridmap import cli, cluster, config, db, migrate
 from gridmap.errors import DatabaseUnavailable
 
 
@@ -186,4 +190,61 @@ def test_a_server_without_postgis_is_named_and_nothing_is_created():
         assert tables == 0  # not even the migrations' own table
     finally:
         CliRunner().invoke(cli.main, ["db", "stop"], env=env)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_cluster_made_before_the_roles_is_adopted_in_place(tmp_path):
+    """The embedded cluster of earlier versions trusted every local connection and had one
+    superuser owning everything: `gridmap db init` gives it the roles, hands the database to
+    the owner, switches it to passwords and migrates it; its data stays."""
+    folder = Path(tempfile.mkdtemp(prefix="gridmap-test-"))
+    folder.chmod(0o755)
+    values = config.load({"INSTANCE_DIR": str(folder), "PG_PORT": 54394}, environ={})
+    pg = cluster.from_config(values)
+    for path in (pg.data_dir, pg.socket_dir):
+        path.mkdir(parents=True)
+        pg._give(path)
+    try:
+        pg._run(
+            [
+                str(pg.bin_dir / "initdb"),
+                "-D",
+                str(pg.data_dir),
+                "-U",
+                cluster.LEGACY_SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+            "initdb",
+        )
+        pg.start()
+        legacy = (
+            f"postgresql://{cluster.LEGACY_SUPERUSER}@/postgres?host={pg.socket_dir}&port={pg.port}"
+        )
+        with psycopg.connect(legacy, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE gridmap")
+        with psycopg.connect(make_conninfo(legacy, dbname="gridmap"), row_factory=dict_row) as conn:
+            migrate.migrate(conn, upto=7)
+            conn.execute(
+                "INSERT INTO street (code, name, synthetic)"
+                " VALUES ('420114004', '侏儒山街道', true)"
+            )
+            conn.commit()
+        result = run(
+            ["db", "init"],
+            {
+                "GRIDMAP_INSTANCE_DIR": str(folder),
+                "GRIDMAP_PG_PORT": "54394",
+                "GRIDMAP_DATABASE_URL": "",
+            },
+        )
+        assert result.exit_code == 0 and "0012_bulk_loads_and_indexes.sql" in result.output
+        with db.connect(values) as conn:  # the app's role, with its password
+            assert conn.execute("SELECT name FROM street").fetchone()["name"] == "侏儒山街道"
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(legacy, connect_timeout=3)  # no more trust
+    finally:
+        pg.stop()
         shutil.rmtree(folder, ignore_errors=True)
