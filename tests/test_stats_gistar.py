@@ -1,6 +1,5 @@
 """Getis-Ord Gi* hot spots (gridmap.stats.gistar), checked against esda."""
 
-import time
 import warnings
 
 import numpy as np
@@ -105,12 +104,13 @@ def test_self_weights_in_input_are_not_counted_twice():
 
 
 @pytest.mark.parametrize("ncells", [10_000, 100_000])
-def test_hundred_thousand_cells_well_under_a_second(ncells):
+def test_a_hundred_thousand_cells_get_a_z_score_each(ncells):
+    """At the fishnet's largest size every cell gets a finite z and a class; how fast is
+    bench/center.py's to say (timings do not go into tests)."""
     rng = np.random.default_rng(0)
     ncols = 400
     w = weights.lattice_sparse(ncells // ncols, ncols)
     y = rng.poisson(3.0, size=ncells).astype(float)
-    gistar.hotspots(y, w)
-    start = time.perf_counter()
-    gistar.hotspots(y, w)
-    assert time.perf_counter() - start < 1.0
+    spots = gistar.hotspots(y, w)
+    assert len(spots) == ncells and np.isfinite(spots["z"]).all()
+    assert set(spots["gi_bin"]) <= {-3, -2, -1, 0, 1, 2, 3}

@@ -1,7 +1,5 @@
 """Kernel density of points (gridmap.stats.kde)."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -56,11 +54,10 @@ def test_peak_is_at_the_planted_cluster():
     assert abs(peak_x - 1530) <= 30 and abs(peak_y - 420) <= 30
 
 
-def test_hundred_thousand_points_on_200_by_200_is_fast():
+def test_a_hundred_thousand_points_on_200_by_200():
+    """The heat surface's largest case: its shape, and no negative density (how fast is
+    bench/center.py's to say; timings do not go into tests)."""
     rng = np.random.default_rng(3)
     x, y = rng.uniform(0, 2000, size=(2, 100_000))
-    kde.density(x, y, (0, 0, 2000, 2000), 10, 100)
-    start = time.perf_counter()
     grid, _ = kde.density(x, y, (0, 0, 2000, 2000), 10, 100)
-    assert grid.shape == (200, 200)
-    assert time.perf_counter() - start < 0.5
+    assert grid.shape == (200, 200) and (grid >= -1e-9).all() and grid.max() > 0
