@@ -72,6 +72,14 @@ class Year:
         self.moves.append({"case": case, "to_status": to, "at": at, "reason": reason})
         return True
 
+    def restart(self, case: int, reported: pd.Timestamp, hours_before: float) -> None:
+        """Move a case back in time, to be reported at ``reported`` (having happened
+        ``hours_before`` earlier), forgetting its planned transitions: the planted cases, stuck
+        in a step or near its deadline, start this way."""
+        self.moves = [m for m in self.moves if m["case"] != case]
+        self.rows[case]["reported_at"] = reported
+        self.rows[case]["occurred_at"] = reported - pd.Timedelta(hours=hours_before)
+
     def reported(self, case: int) -> pd.Timestamp:
         return self.rows[case]["reported_at"]
 

@@ -79,9 +79,7 @@ def petitions(year: Year, disputes: list[int]) -> None:
         _settle_petition(year, case)
     _extend_one(year, made)
     late = made[int(rng.integers(len(made) // 2, len(made)))]  # waits too long to be accepted
-    year.moves = [m for m in year.moves if m["case"] != late]
-    year.rows[late]["occurred_at"] = year.today - year.days(20, 26)
-    year.rows[late]["reported_at"] = year.rows[late]["occurred_at"] + pd.Timedelta(hours=1)
+    year.restart(late, year.today - year.days(20, 26) + pd.Timedelta(hours=1), 1)
 
 
 def _settle_petition(year: Year, case: int) -> None:
@@ -112,10 +110,8 @@ def _extend_one(year: Year, petitions: list[int]) -> None:
     """One complicated petition, accepted 70–80 days ago, was extended once by 30 days at the
     end of its 60 and is still being handled."""
     case = petitions[int(year.rng.integers(len(petitions)))]
-    year.moves = [m for m in year.moves if m["case"] != case]
     registered = year.today - year.days(78, 88)
-    year.rows[case]["occurred_at"] = registered - pd.Timedelta(hours=1)
-    year.rows[case]["reported_at"] = registered
+    year.restart(case, registered, 1)
     accepted = registered + year.days(4, 8)
     year.move(case, "accepted", accepted)
     year.extensions.append(
@@ -163,10 +159,8 @@ def enforcement(year: Year) -> None:
             ):
                 year.move(case, "closed", decided + year.days(5, 25))
     slow = made[int(rng.integers(len(made)))]
-    year.moves = [m for m in year.moves if m["case"] != slow]
     opened = year.today - year.days(100, 115)
-    year.rows[slow]["occurred_at"] = opened - pd.Timedelta(hours=3)
-    year.rows[slow]["reported_at"] = opened
+    year.restart(slow, opened, 3)
     year.move(slow, "investigated", opened + year.days(5, 10))
 
 

@@ -52,10 +52,7 @@ def disputes(year: Year) -> list[int]:
         _settle_dispute(year, case, category)
     stuck = rng.choice(np.arange(len(made) // 2, len(made)), size=STUCK_DISPUTES, replace=False)
     for case in stuck:  # found weeks ago and never taken up
-        year.moves = [m for m in year.moves if m["case"] != case]
-        shifted = year.today - year.days(18, 30)
-        year.rows[case]["occurred_at"] = shifted
-        year.rows[case]["reported_at"] = shifted + pd.Timedelta(hours=2)
+        year.restart(case, year.today - year.days(18, 30) + pd.Timedelta(hours=2), 2)
     _duplicates(year, made)
     _near_deadline(year, made[: len(made) // 2])
     return made
@@ -65,10 +62,7 @@ def _near_deadline(year: Year, disputes: list[int]) -> None:
     """Two disputes taken up 25–27 days ago and still being mediated: their 30 days are nearly
     gone (yellow)."""
     for case in year.rng.choice(disputes, size=2, replace=False):
-        year.moves = [m for m in year.moves if m["case"] != case]
-        found = year.today - year.days(27.5, 29)
-        year.rows[case]["occurred_at"] = found - pd.Timedelta(hours=2)
-        year.rows[case]["reported_at"] = found
+        year.restart(case, year.today - year.days(27.5, 29), 2)
         year.move(int(case), "mediating", year.today - year.days(25, 27))
 
 
