@@ -143,11 +143,9 @@ def query_timings(conn) -> dict[str, tuple[float, float]]:
         " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
         (STREET,),
     ).fetchone()["grid_code"]
-    frame = (113.70, 30.30, 113.72, 30.32)
-    origin, cell = (frame[0], frame[1]), (100 / 96_000, 100 / 110_574)
     calls = {
         "part-month period": lambda c: center.grid_month_counts(c, STREET, part, now),
-        "100 m bins (a year)": lambda c: center.fine_bins(c, STREET, year, now, origin, cell),
+        "100 m bins (a year)": lambda c: center.bins(c, STREET, year, now),
         "overdue": lambda c: center.grid_month_counts(
             c, STREET, Filters(year.date_from, year.date_to, overdue=True), now
         ),

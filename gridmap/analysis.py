@@ -26,7 +26,7 @@ from gridmap.filters import Filters
 from gridmap.stats import emerging, gistar, kde, weights
 from gridmap.stats.fishnet import Fishnet
 
-FINE = 100.0  # metres: the bins PostGIS counts in
+FINE = 100.0  # metres: about the bins PostGIS counts in (migration 0013: 96 m × 99.5 m here)
 CELL = 500.0  # metres: the fishnet on which Gi* finds finer patterns than grids
 KDE_CELL, BANDWIDTH = 200.0, 800.0  # metres: heat raster and quartic kernel radius
 HEAT_FLOOR = 0.04  # heat cells below this share of the peak are left out of the page
@@ -81,15 +81,11 @@ class Analyst:
             [],
         )
         if detail:
-            frame = _Frame.around(division["boundary_bbox"])
-            bins = pd.DataFrame(
-                data.fine_bins(
-                    conn, street_code, street_wide, now, frame.origin, frame.degrees(FINE)
-                ),
-                columns=["ix", "iy", "n"],
-            )
-            cells = _fishnet(bins, frame, shapely.from_geojson(division["boundary"]))
-            heat = _heat(bins, frame)
+            bins = data.bins(conn, street_code, street_wide, now)
+            frame = _Frame.on_lattice(division["boundary_bbox"], bins.dlon, bins.dlat)
+            points = frame.centres(bins)
+            cells = _fishnet(points, frame, shapely.from_geojson(division["boundary"]))
+            heat = _heat(points, frame)
         return Analysis(division, at, grids, cells, heat, int(cube.sum()))
 
 
@@ -149,36 +145,33 @@ class _Frame:
     ky: float  # metres per degree of latitude
 
     @classmethod
-    def around(cls, bbox: list[float]) -> _Frame:
+    def on_lattice(cls, bbox: list[float], dlon: float, dlat: float) -> _Frame:
+        """The frame whose origin is the corner of the bins' cell at the street's south-west."""
         west, south, _east, north = bbox
         mid = np.radians((south + north) / 2)
-        return cls(west, south, 111_320.0 * float(np.cos(mid)), 110_574.0)
+        return cls(
+            float(np.floor(west / dlon) * dlon),
+            float(np.floor(south / dlat) * dlat),
+            111_320.0 * float(np.cos(mid)),
+            110_574.0,
+        )
 
-    @property
-    def origin(self) -> tuple[float, float]:
-        return self.lon0, self.lat0
-
-    def degrees(self, metres: float) -> tuple[float, float]:
-        return metres / self.kx, metres / self.ky
+    def centres(self, bins: data.Bins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The bins' cell centres in this frame's metres, and their counts."""
+        x = ((bins.ix + 0.5) * bins.dlon - self.lon0) * self.kx
+        y = ((bins.iy + 0.5) * bins.dlat - self.lat0) * self.ky
+        return x, y, bins.n.astype(float)
 
     def to_lonlat(self, x, y) -> tuple[np.ndarray, np.ndarray]:
         return self.lon0 + np.asarray(x) / self.kx, self.lat0 + np.asarray(y) / self.ky
 
 
-def _centres(bins: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return (
-        (bins["ix"].to_numpy() + 0.5) * FINE,
-        (bins["iy"].to_numpy() + 0.5) * FINE,
-        bins["n"].to_numpy(dtype=float),
-    )
-
-
-def _fishnet(bins: pd.DataFrame, frame: _Frame, boundary) -> pd.DataFrame:
+def _fishnet(points, frame: _Frame, boundary) -> pd.DataFrame:
     """Gi* on 500 m cells inside the street; returns the significant cells only."""
     west, south, east, north = boundary.bounds
     width, height = (east - frame.lon0) * frame.kx, (north - frame.lat0) * frame.ky
     net = Fishnet.covering((0.0, 0.0, width, height), CELL)
-    x, y, n = _centres(bins)
+    x, y, n = points
     counts = net.counts(x, y, n)
     cx, cy = net.centers()
     lon, lat = frame.to_lonlat(cx, cy)
@@ -202,10 +195,10 @@ def _fishnet(bins: pd.DataFrame, frame: _Frame, boundary) -> pd.DataFrame:
     )
 
 
-def _heat(bins: pd.DataFrame, frame: _Frame) -> list[tuple[float, float, float]]:
-    if bins.empty:
+def _heat(points, frame: _Frame) -> list[tuple[float, float, float]]:
+    x, y, n = points
+    if not len(n):
         return []
-    x, y, n = _centres(bins)
     grid, net = kde.density(
         x, y, (0.0, 0.0, x.max() + FINE, y.max() + FINE), KDE_CELL, BANDWIDTH, weights=n
     )

@@ -45,6 +45,7 @@ APP: dict[str, str] = {
     "incident_tally": READ,
     "incident_tally_monthly": READ,
     "incident_closed_monthly": READ,
+    "incident_bins": READ,
     # workflows, deadlines and the street's calendar (the street edits its own rules)
     "workflow_transition": READ,
     "deadline_rule_default": READ,
@@ -65,7 +66,7 @@ APP: dict[str, str] = {
 }
 
 # Functions only the owner may run.
-OWNER_ONLY = ("purge_street(text)",)
+OWNER_ONLY = ("purge_street(text)", "bins_compact(text)")
 
 
 def apply(conn: psycopg.Connection, role: str) -> None:

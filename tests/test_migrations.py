@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
@@ -133,7 +134,7 @@ def at_0007_with_the_small_street(url):
     return conn
 
 
-def test_0008_to_0012_keep_what_is_stored_true(settings):
+def test_0008_onwards_keep_what_is_stored_true(settings):
     url = upgrade_database(settings)
     try:
         with at_0007_with_the_small_street(url) as conn:
@@ -142,6 +143,22 @@ def test_0008_to_0012_keep_what_is_stored_true(settings):
             applied = migrate.migrate(conn)
             assert applied[0].startswith("0008") and len(applied) >= 5
             assert conn.execute(NEW_TALLY).fetchall() == conn.execute(COUNTED_NOW).fetchall()
+            # 0013 bins what is stored: every incident in the cell and month it happened in.
+            binned = sorted(
+                (r["kind"], r["month"], *cell)
+                for r in conn.execute(
+                    "SELECT kind, make_date(year, month, 1) AS month, cells FROM incident_bins"
+                )
+                for cell in np.frombuffer(r["cells"], dtype=">i4").reshape(-1, 3).tolist()
+            )
+            assert binned == [
+                tuple(r.values())
+                for r in conn.execute(
+                    """SELECT kind, gm_month(occurred_at) AS m, gm_bin_x(geom) AS x,
+                              gm_bin_y(geom) AS y, count(*)::int AS n
+                         FROM incident GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""
+                )
+            ]
             # Every stored case knows when its step began; the street got its rules and calendar.
             row = conn.execute(
                 """SELECT count(*) FILTER (WHERE status_since IS NULL) AS unknown,

@@ -48,12 +48,42 @@ CLOSED_COUNT = """SELECT i.grid_code, gm_month(i.closed_at) AS month, i.kind, i.
 ROWS = """SELECT count(*) - count(DISTINCT (measure, grid_code, kind, category, closed, year))
                  AS repeated, count(*) FILTER (WHERE 0 = ANY (n)) AS empty
             FROM incident_tally WHERE street_code = %(s)s"""
+BINS_ROWS = """SELECT count(*) AS n, count(*) - count(DISTINCT (kind, year, month)) AS repeated
+                 FROM incident_bins WHERE street_code = %(s)s"""
+
+
+BINS_COUNT = """SELECT i.kind, gm_month(i.occurred_at) AS month, gm_bin_x(i.geom) AS ix,
+                       gm_bin_y(i.geom) AS iy, count(*)::int AS n
+                  FROM incident i
+                  LEFT JOIN load_batch b ON b.street_code = i.street_code AND b.id = i.batch_id
+                 WHERE i.street_code = %(s)s AND coalesce(b.tallied, true)
+                 GROUP BY 1, 2, 3, 4"""
+
+
+def bins_of(conn) -> dict:
+    """incident_bins summed cell by cell (its packed cells: migration 0013)."""
+    out: dict = {}
+    for r in conn.execute(
+        "SELECT kind, make_date(year, month, 1) AS month, cells FROM incident_bins"
+        " WHERE street_code = %(s)s",
+        {"s": st.CODE},
+    ):
+        for ix, iy, n in np.frombuffer(r["cells"], dtype=">i4").reshape(-1, 3).tolist():
+            k = (r["kind"], r["month"], ix, iy)
+            out[k] = out.get(k, 0) + n
+    return {k: n for k, n in out.items() if n}
 
 
 def same(conn) -> bool:
     key = {"s": st.CODE}
-    return conn.execute(TALLY, key).fetchall() == conn.execute(COUNT, key).fetchall() and (
-        conn.execute(CLOSED_TALLY, key).fetchall() == conn.execute(CLOSED_COUNT, key).fetchall()
+    bins = {
+        (r["kind"], r["month"], r["ix"], r["iy"]): r["n"]
+        for r in conn.execute(BINS_COUNT, key).fetchall()
+    }
+    return (
+        conn.execute(TALLY, key).fetchall() == conn.execute(COUNT, key).fetchall()
+        and conn.execute(CLOSED_TALLY, key).fetchall() == conn.execute(CLOSED_COUNT, key).fetchall()
+        and bins_of(conn) == bins
     )
 
 
@@ -134,8 +164,30 @@ def test_tally_follows_loads_transitions_edits_and_deletes(
         "repeated": 0,
         "empty": 0,
     }
+    assert conn.execute(BINS_ROWS, {"s": st.CODE}).fetchone()["repeated"] == 0
     st.create(owner, app=conn)  # purges the street
     assert tally_data.rows(conn, st.CODE) == 0
+    assert conn.execute(BINS_ROWS, {"s": st.CODE}).fetchone()["n"] == 0
+
+
+def test_a_compaction_never_loses_or_doubles_a_write_it_does_not_see(
+    conn, owner, placement, settings
+):
+    """The bins' compaction counts its merged rows again from the incidents: a write committed
+    after its snapshot keeps its own appended rows, and a write before it is in the count."""
+    st.create(owner, app=conn)
+    incidents.load(conn, placement, st.CODE, FRAME, source="t")
+    incidents.load(conn, placement, st.CODE, FRAME.iloc[:2], source="t")
+    conn.commit()
+    with db.connect(settings) as writer:
+        incidents.load(writer, placement, st.CODE, FRAME.iloc[:1], source="late")  # not committed
+        assert tally_data.compact(conn, st.CODE) > 0
+        conn.commit()
+        writer.commit()
+    assert same(conn)
+    assert tally_data.compact(conn, st.CODE) > 0
+    conn.commit()
+    assert same(conn) and conn.execute(BINS_ROWS, {"s": st.CODE}).fetchone()["repeated"] == 0
 
 
 def test_a_row_inserted_without_the_loader_is_tallied(conn, owner, placement):

@@ -7,12 +7,14 @@ million incidents become a few thousand numbers before they leave the database.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 
+import numpy as np
 import psycopg
 from psycopg import sql
 
-from gridmap.clock import LOCAL
+from gridmap import periodparts
 from gridmap.data import tally as tally_data
 from gridmap.filters import Filters
 
@@ -53,21 +55,22 @@ def _where(street_code: str, f: Filters, now: datetime) -> tuple[sql.Composable,
 
 
 def _tally(
-    conn: psycopg.Connection, street_code: str, f: Filters
+    conn: psycopg.Connection, street_code: str, f: Filters, positions: bool
 ) -> tuple[sql.Composable, sql.Composable, dict] | None:
     """Where to count from instead of the incidents, and the filters on it: rows shaped like
     the tally's monthly rows (a grid, kind, category, state and month a row), from
 
-    * the tally itself (incident_tally_monthly) for the whole months of the period,
+    * the tally itself for the months it is read for,
     * the incidents of batches the tally leaves out (migration 0011) in those months, one by one,
-    * and the incidents of the period's part-months at either end, one by one, through the
-      time index (a period from 5 March to 20 November reads the tally for April to October).
+    * and the part months at either end, through the time index: counted when short, or taken
+      from the tally less the days left out when long (gridmap.periodparts).
 
-    None when the tally cannot help: a period inside one month, or a deadline test (overdue
-    depends on the moment of asking).
+    ``positions``: whether the rows carry their sums of longitude and latitude (without them
+    the part months read no incident's point). None when the tally cannot help: a period
+    inside less than half a month, or a deadline test (overdue depends on the moment of asking).
     """
-    first, last = _whole_months(f)
-    if f.overdue or first is None:
+    plan = periodparts.split(f.start, f.end)
+    if f.overdue or not plan.tallied:
         return None
     parts = [
         "t.street_code = %(street)s",
@@ -83,12 +86,13 @@ def _tally(
         "first_year": f.date_from.year,
         "last_year": f.date_to.year,
         "kinds": list(f.kinds),
-        "inner_from": first,
-        "inner_to": last,
-        "inner_start": _start(first),
-        "inner_end": _start(_next_month(last)),
-        "start": f.start,
-        "end": f.end,
+        "inner_from": plan.first,
+        "inner_to": plan.last,
+        "measure": "occurred",
+        "inner_from_year": plan.first.year,
+        "inner_to_year": plan.last.year,
+        "inner_start": plan.tally_start,
+        "inner_end": plan.tally_end,
     }
     if f.categories:
         parts.append("t.category = ANY(%(categories)s)")
@@ -101,62 +105,64 @@ def _tally(
         params["village"] = f.village
     if f.state != "all":
         parts.append("t.closed" if f.state == "closed" else "NOT t.closed")
-    arms = [_TALLIED]
+    sums = (
+        "unnest(sum_lon) AS sum_lon, unnest(sum_lat) AS sum_lat"
+        if positions
+        else "0::float8 AS sum_lon, 0::float8 AS sum_lat"
+    )
+    arms = [_TALLIED.format(sums=sums)]
     untallied = tally_data.untallied_batches(conn, street_code)
     if untallied:
         arms.append(_DIRECT.format(range="i.batch_id = ANY(%(untallied)s) AND " + _INNER))
         params["untallied"] = untallied
-    if f.start < params["inner_start"]:
-        arms.append(
-            _DIRECT.format(range="i.occurred_at >= %(start)s AND i.occurred_at < %(inner_start)s")
-        )
-    if params["inner_end"] < f.end:
-        arms.append(
-            _DIRECT.format(range="i.occurred_at >= %(inner_end)s AND i.occurred_at < %(end)s")
+    lon, lat = ("ST_X(i.geom)", "ST_Y(i.geom)") if positions else ("0", "0")
+    for k, piece in enumerate(plan.pieces):
+        arms.append(_PIECE.format(k=k, sign=piece.sign, lon=lon, lat=lat))
+        params.update(
+            {f"p{k}_start": piece.start, f"p{k}_end": piece.end, f"p{k}_month": piece.month}
         )
     source = sql.SQL("(" + " UNION ALL ".join(arms) + ")")
     return source, sql.SQL(" AND ".join(parts)), params
 
 
-def _whole_months(f: Filters) -> tuple[date | None, date | None]:
-    """The first and last whole months (their first days) inside the period, or (None, None)."""
-    first = f.date_from if f.date_from.day == 1 else _next_month(f.date_from)
-    last = _next_month(f.date_to) if (f.date_to + timedelta(days=1)).day == 1 else f.date_to
-    last = (last.replace(day=1) - timedelta(days=1)).replace(day=1)
-    return (first, last) if first <= last else (None, None)
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time(), LOCAL)
-
-
 _INNER = "i.occurred_at >= %(inner_start)s AND i.occurred_at < %(inner_end)s"
-# The tally's rows of the whole months.
-_TALLIED = """SELECT street_code, package_area_code, village_code, grid_code, year, month, kind,
-           category, closed, n, sum_lon, sum_lat
-      FROM incident_tally_monthly
-     WHERE month BETWEEN %(inner_from)s AND %(inner_to)s"""
+# The tally's rows of the months it is read for, a month a row (its arrays unnested in the
+# select list: a third of the cost of the view's lateral unnest, and only the arrays needed).
+_TALLIED = """SELECT street_code, package_area_code, village_code, grid_code, year,
+           make_date(year, m, 1) AS month, kind, category, closed, n, sum_lon, sum_lat
+      FROM (SELECT street_code, package_area_code, village_code, grid_code, year, kind,
+                   category, closed, unnest(months) AS m, unnest(n) AS n, {sums}
+              FROM incident_tally
+             WHERE measure = %(measure)s AND street_code = %(street)s
+               AND year BETWEEN %(inner_from_year)s AND %(inner_to_year)s) t
+     WHERE make_date(year, m, 1) BETWEEN %(inner_from)s AND %(inner_to)s"""
 # Incidents counted one by one, shaped like the tally's rows.
 _DIRECT = """SELECT i.street_code, i.package_area_code, i.village_code, i.grid_code,
            extract(year FROM gm_local(i.occurred_at))::smallint, gm_month(i.occurred_at), i.kind,
            i.category, i.closed_at IS NOT NULL, 1, ST_X(i.geom), ST_Y(i.geom)
       FROM incident i
      WHERE i.street_code = %(street)s AND {range}"""
+# A part month's incidents, signed (+1 counted, -1 left out of a tallied month). Its year and
+# month are the piece's own: nothing to compute per incident.
+_PIECE = """SELECT i.street_code, i.package_area_code, i.village_code, i.grid_code,
+           extract(year FROM %(p{k}_month)s::date)::smallint, %(p{k}_month)s::date, i.kind,
+           i.category, i.closed_at IS NOT NULL, {sign}, {sign} * {lon}::float8,
+           {sign} * {lat}::float8
+      FROM incident i
+     WHERE i.street_code = %(street)s
+       AND i.occurred_at >= %(p{k}_start)s AND i.occurred_at < %(p{k}_end)s"""
 
 
 def grid_month_counts(
     conn: psycopg.Connection, street_code: str, f: Filters, now: datetime
 ) -> list[dict]:
     """Incidents per grid code and month (first day of the month, Beijing time)."""
-    tally = _tally(conn, street_code, f)
+    tally = _tally(conn, street_code, f, positions=False)
     if tally is not None:
         source, where, params = tally
         query = sql.SQL(
             "SELECT t.grid_code, t.month, sum(t.n)::int AS n FROM {} t WHERE {} GROUP BY 1, 2"
+            " HAVING sum(t.n) <> 0"
         ).format(source, where)
         return conn.execute(query, params).fetchall()
     where, params = _where(street_code, f, now)
@@ -167,23 +173,105 @@ def grid_month_counts(
     return conn.execute(query, params).fetchall()
 
 
-def fine_bins(
-    conn: psycopg.Connection,
-    street_code: str,
-    f: Filters,
-    now: datetime,
-    origin: tuple[float, float],
-    cell: tuple[float, float],
-) -> list[dict]:
-    """Incidents per cell of a fine lattice in degrees (for densities and the fishnet)."""
-    where, params = _where(street_code, f, now)
-    params.update(x0=origin[0], y0=origin[1], dx=cell[0], dy=cell[1])
-    query = sql.SQL(
-        "SELECT floor((ST_X(i.geom) - %(x0)s) / %(dx)s)::int AS ix,"
-        " floor((ST_Y(i.geom) - %(y0)s) / %(dy)s)::int AS iy, count(*) AS n"
-        " FROM incident i WHERE {} GROUP BY 1, 2"
-    ).format(where)
-    return conn.execute(query, params).fetchall()
+@dataclass(frozen=True)
+class Bins:
+    """Incidents per cell of the fixed lattice of migration 0013 (cells with none left out)."""
+
+    ix: np.ndarray  # columns: floor(lon / dlon)
+    iy: np.ndarray  # rows: floor(lat / dlat)
+    n: np.ndarray
+    dlon: float  # the cell, in degrees
+    dlat: float
+
+
+def bins(conn: psycopg.Connection, street_code: str, f: Filters, now: datetime) -> Bins:
+    """Incidents per ~100 m cell (for densities and the fishnet).
+
+    Read from incident_bins (kind × month), with the part months and the batches it leaves out
+    counted directly, like the tally (``_tally``). Asked by category, state, area or deadline
+    (which the bins do not keep), or for under half a month, the incidents are counted."""
+    plan = periodparts.split(f.start, f.end)
+    narrowed = f.overdue or f.categories or f.state != "all" or f.package_area or f.village
+    cells = "gm_bin_x(i.geom) AS ix, gm_bin_y(i.geom) AS iy"
+    if narrowed or not plan.tallied:
+        where, params = _where(street_code, f, now)
+        rows = conn.execute(
+            sql.SQL("SELECT {}, count(*)::int AS n FROM incident i WHERE {} GROUP BY 1, 2").format(
+                sql.SQL(cells), where
+            ),
+            params,
+            prepare=False,
+        ).fetchall()
+        return _bins(rows, [_lattice(conn)])
+    params = {
+        "street": street_code,
+        "kinds": list(f.kinds),
+        "first": plan.first,
+        "last": plan.last,
+        "first_year": plan.first.year,
+        "last_year": plan.last.year,
+        "inner_start": plan.tally_start,
+        "inner_end": plan.tally_end,
+    }
+    stored = conn.execute(  # with the lattice's size, in one round trip
+        """SELECT s.dlon, s.dlat, b.cells FROM gm_bin_size() s
+             LEFT JOIN incident_bins b
+               ON b.street_code = %(street)s AND b.year BETWEEN %(first_year)s AND %(last_year)s
+              AND make_date(b.year, b.month, 1) BETWEEN %(first)s AND %(last)s
+              AND b.kind = ANY(%(kinds)s)""",
+        params,
+        prepare=False,
+        binary=True,  # the packed cells as they lie, not as hex
+    ).fetchall()
+    arms = []
+    untallied = tally_data.untallied_batches(conn, street_code)
+    if untallied:
+        params["untallied"] = untallied
+        arms.append(
+            f"SELECT {cells}, 1 AS n FROM incident i WHERE i.street_code = %(street)s"
+            " AND i.kind = ANY(%(kinds)s) AND i.batch_id = ANY(%(untallied)s) AND " + _INNER
+        )
+    for k, piece in enumerate(plan.pieces):
+        params.update({f"p{k}_start": piece.start, f"p{k}_end": piece.end})
+        arms.append(
+            f"SELECT {cells}, {piece.sign} AS n FROM incident i"
+            " WHERE i.street_code = %(street)s AND i.kind = ANY(%(kinds)s)"
+            f" AND i.occurred_at >= %(p{k}_start)s AND i.occurred_at < %(p{k}_end)s"
+        )
+    counted = []
+    if arms:
+        counted = conn.execute(
+            "SELECT ix, iy, sum(n)::int AS n FROM (" + " UNION ALL ".join(arms) + ") c"
+            " GROUP BY 1, 2",
+            params,
+            prepare=False,
+        ).fetchall()
+    return _bins(counted, stored)
+
+
+def _lattice(conn: psycopg.Connection) -> dict:
+    return conn.execute("SELECT dlon, dlat, NULL::bytea AS cells FROM gm_bin_size()").fetchone()
+
+
+def _bins(rows: list[dict], stored: list[dict]) -> Bins:
+    """Sum the cells of counted rows and of stored rows (packed: see migration 0013; each
+    stored row carries the lattice's size, and at least one row is given)."""
+    size = stored[0]
+    packed = [
+        np.frombuffer(r["cells"], dtype=">i4").reshape(-1, 3)
+        for r in stored
+        if r["cells"] is not None
+    ]
+    counted = np.array([(r["ix"], r["iy"], r["n"]) for r in rows], dtype=np.int64)
+    cells = np.concatenate([counted.reshape(-1, 3), *packed]).astype(np.int64)
+    x, y, c = cells[:, 0], cells[:, 1], cells[:, 2]
+    if len(x):
+        x0, y0 = x.min(), y.min()
+        height = int(y.max() - y0) + 1
+        total = np.bincount((x - x0) * height + (y - y0), weights=c)
+        cell = np.flatnonzero(total)
+        x, y, c = cell // height + x0, cell % height + y0, total[cell].astype(np.int64)
+    return Bins(x, y, c, float(size["dlon"]), float(size["dlat"]))
 
 
 def in_view(
@@ -259,7 +347,7 @@ def grids_in_view(
     bbox: tuple[float, float, float, float],
 ) -> list[dict]:
     """Incidents counted per grid, at their mean position, for grids seen in a map view."""
-    tally = _tally(conn, street_code, f)
+    tally = _tally(conn, street_code, f, positions=True)
     box = {"west": bbox[0], "south": bbox[1], "east": bbox[2], "north": bbox[3]}
     if tally is not None:
         source, where, params = tally
