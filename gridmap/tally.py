@@ -27,12 +27,18 @@ AT_MOST = 0.25
 
 def rows_needed(frame: pd.DataFrame) -> int:
     """How many tally rows a batch needs: one per grid, kind, category, state and year of
-    occurrence, and one per grid, kind, category and year of closing."""
+    occurrence, one per grid, kind and year of occurrence, and one per grid, kind, category and
+    year of closing."""
     occurred = _years(frame["occurred_at"])
     closed = frame["closed_at"].notna().to_numpy()
     keys = frame[["grid_id", "kind", "category"]].assign(closed=closed)
     by_occurrence, _ = rowcodes.factorize_rows(keys.assign(year=occurred), [*keys, "year"])
     count = int(by_occurrence.max()) + 1 if len(frame) else 0
+    if len(frame):  # the rollup of every category and state (migration 0014)
+        rollup, _ = rowcodes.factorize_rows(
+            frame[["grid_id", "kind"]].assign(year=occurred), ["grid_id", "kind", "year"]
+        )
+        count += int(rollup.max()) + 1
     if closed.any():
         shut = keys[closed].assign(year=_years(frame["closed_at"][closed]))
         by_closing, _ = rowcodes.factorize_rows(shut, [*keys, "year"])

@@ -74,8 +74,21 @@ def bins_of(conn) -> dict:
     return {k: n for k, n in out.items() if n}
 
 
+ROLLUP = """SELECT grid_code, make_date(year, c.m, 1) AS month, kind, sum(c.n)::int AS n
+              FROM incident_tally CROSS JOIN LATERAL unnest(months, n) AS c(m, n)
+             WHERE street_code = %(s)s AND measure = 'occurred_all'
+             GROUP BY 1, 2, 3 HAVING sum(c.n) <> 0 ORDER BY 1, 2, 3"""
+ROLLUP_COUNT = """SELECT i.grid_code, gm_month(i.occurred_at) AS month, i.kind, count(*)::int AS n
+                    FROM incident i
+                    LEFT JOIN load_batch b ON b.street_code = i.street_code AND b.id = i.batch_id
+                   WHERE i.street_code = %(s)s AND coalesce(b.tallied, true)
+                   GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
+
+
 def same(conn) -> bool:
     key = {"s": st.CODE}
+    if conn.execute(ROLLUP, key).fetchall() != conn.execute(ROLLUP_COUNT, key).fetchall():
+        return False
     bins = {
         (r["kind"], r["month"], r["ix"], r["iy"]): r["n"]
         for r in conn.execute(BINS_COUNT, key).fetchall()

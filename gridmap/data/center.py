@@ -60,7 +60,8 @@ def _tally(
     """Where to count from instead of the incidents, and the filters on it: rows shaped like
     the tally's monthly rows (a grid, kind, category, state and month a row), from
 
-    * the tally itself for the months it is read for,
+    * the tally itself for the months it is read for (its coarser level when every category
+      and state is asked for),
     * the incidents of batches the tally leaves out (migration 0011) in those months, one by one,
     * and the part months at either end, through the time index: counted when short, or taken
       from the tally less the days left out when long (gridmap.periodparts).
@@ -88,7 +89,8 @@ def _tally(
         "kinds": list(f.kinds),
         "inner_from": plan.first,
         "inner_to": plan.last,
-        "measure": "occurred",
+        # Every category and state: the tally's coarser level (migration 0014).
+        "measure": "occurred" if f.categories or f.state != "all" else "occurred_all",
         "inner_from_year": plan.first.year,
         "inner_to_year": plan.last.year,
         "inner_start": plan.tally_start,
