@@ -259,14 +259,10 @@ def _bins(rows: list[dict], stored: list[dict]) -> Bins:
     """Sum the cells of counted rows and of stored rows (packed: see migration 0013; each
     stored row carries the lattice's size, and at least one row is given)."""
     size = stored[0]
-    packed = [
-        np.frombuffer(r["cells"], dtype=">i4").reshape(-1, 3)
-        for r in stored
-        if r["cells"] is not None
-    ]
-    counted = np.array([(r["ix"], r["iy"], r["n"]) for r in rows], dtype=np.int64)
-    cells = np.concatenate([counted.reshape(-1, 3), *packed]).astype(np.int64)
-    x, y, c = cells[:, 0], cells[:, 1], cells[:, 2]
+    blob = b"".join(r["cells"] for r in stored if r["cells"] is not None)
+    packed = np.frombuffer(blob, dtype=">i4").reshape(-1, 3).T.astype(np.int64)
+    counted = np.array([(r["ix"], r["iy"], r["n"]) for r in rows], dtype=np.int64).reshape(-1, 3)
+    x, y, c = np.concatenate([packed, counted.T], axis=1)
     if len(x):
         x0, y0 = x.min(), y.min()
         height = int(y.max() - y0) + 1
