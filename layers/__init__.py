@@ -2,7 +2,9 @@
 
 A layer turns plain rows (from gridmap.data) into a Folium layer and never touches the
 database. Every piece of user text a layer shows is escaped here, in Python, before it reaches
-the page: popups and tooltips are bound from pre-escaped HTML, never from raw properties.
+the page, and then reaches it only as data: popups and tooltips are bound in the browser from
+pre-escaped HTML carried in GeoJSON properties (layers.common explains why never through
+Folium's Popup or Tooltip).
 """
 
 from __future__ import annotations

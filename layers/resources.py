@@ -5,31 +5,32 @@ from __future__ import annotations
 
 import folium
 
-from layers.common import table
+from layers.common import geojson, point, table
 
 ICONS = {
     "legal_savvy": ("user", "green"),
     "mediator": ("handshake", "blue"),
     "legal_adviser": ("scale-balanced", "purple"),
 }
+OTHER = ("user", "gray")
 
 
 def build(rows: list[dict], show: bool = False) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name="法治资源（法律明白人、调解员、法律顾问）", show=show)
+    """``rows``: lat, lon, name, role, role_name, village_name. One GeoJSON layer per icon,
+    the people as point features whose popups are bound from their properties."""
+    name = "法治资源（法律明白人、调解员、法律顾问）"
+    group = folium.FeatureGroup(name=name, show=show)
+    by_icon: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
-        icon, colour = ICONS.get(row["role"], ("user", "gray"))
-        folium.Marker(
-            [row["lat"], row["lon"]],
-            icon=folium.Icon(icon=icon, prefix="fa", color=colour),
-            popup=folium.Popup(
-                table(
-                    [
-                        ("姓名", row["name"]),
-                        ("身份", row["role_name"]),
-                        ("村（社区）", row["village_name"]),
-                    ]
-                ),
-                max_width=300,
-            ),
-        ).add_to(group)
+        by_icon.setdefault(ICONS.get(row["role"], OTHER), []).append(_point(row))
+    for (icon, colour), features in by_icon.items():
+        marker = folium.Marker(icon=folium.Icon(icon=icon, prefix="fa", color=colour))
+        geojson(features, name, marker=marker).add_to(group)
     return group
+
+
+def _point(row: dict) -> dict:
+    popup = table(
+        [("姓名", row["name"]), ("身份", row["role_name"]), ("村（社区）", row["village_name"])]
+    )
+    return point(row["lat"], row["lon"], {"popup": popup, "popup_options": {"maxWidth": 300}})
