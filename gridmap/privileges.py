@@ -46,6 +46,18 @@ APP: dict[str, str] = {
     "incident_tally_monthly": READ,
     "incident_closed_monthly": READ,
     "incident_bins": READ,
+    # accounts (disabled, never deleted) and the audit log (append-only)
+    "account_role": READ,
+    "account": (
+        "SELECT, INSERT (street_code, username, person_id, role, password_hash,"
+        " must_set_password), UPDATE (password_hash, must_set_password, failed_attempts,"
+        " locked_until, disabled_at, session_epoch, password_set_at)"
+    ),
+    "audit_action": READ,
+    "audit_log": (
+        "SELECT, INSERT (street_code, account_id, username, action, incident_id, fields,"
+        " detail, remote_addr, user_agent)"
+    ),
     # workflows, deadlines and the street's calendar (the street edits its own rules)
     "workflow_transition": READ,
     "deadline_rule_default": READ,

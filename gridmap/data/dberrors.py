@@ -37,6 +37,8 @@ CHECKS = {
     "incident_party_limits": "当事人姓名 1～50 字、身份证号不超过 18 位、电话不超过 30 字",
     "incident_event_reason": "理由不超过 2000 字",
     "assignment_period": "任职须有开始时间",
+    "account_username_format": ("用户名应为 3～32 位小写字母、数字或 . _ -，并以字母或数字开头"),
+    "account_has_person": "账号必须属于一名人员（只有系统管理员账号可以不属于人员）",
 }
 
 
