@@ -11,11 +11,24 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """The application factory: settings, database pool, blueprints, error pages."""
+    """The application factory: settings, database pool, sign-in and access rules, blueprints,
+    error pages."""
+    from flask_wtf.csrf import CSRFProtect
+
     from gridmap import clock, config, db
     from gridmap.analysis import Analyst
     from gridmap.placement import Placement
-    from gridmap.web import api, center, compress, errors, overview
+    from gridmap.web import (
+        access,
+        api,
+        center,
+        compress,
+        errors,
+        overview,
+        security,
+        signin,
+        users,
+    )
 
     app = Flask(
         __name__,
@@ -26,11 +39,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config.load(test_config))
     app.json.ensure_ascii = False
     app.jinja_env.filters["local"] = clock.local
+    app.jinja_env.filters["day"] = lambda v: clock.local(v).strftime("%Y-%m-%d") if v else ""
+    app.jinja_env.filters["minute"] = lambda v: (
+        clock.local(v).strftime("%Y-%m-%d %H:%M") if v else ""
+    )
     db.init_app(app)
     app.extensions["gridmap.placement"] = Placement()
     app.extensions["gridmap.analyst"] = Analyst()
     errors.init_app(app)
+    users.init_app(app)  # before access: an expired session is over before it is checked
+    access.init_app(app)
+    CSRFProtect(app)  # every form and state-changing API call carries the session's token
+    security.init_app(app)
     compress.init_app(app)
+    app.register_blueprint(signin.bp)
     app.register_blueprint(overview.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(center.bp)

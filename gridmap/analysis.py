@@ -23,6 +23,7 @@ from gridmap.data import areas
 from gridmap.data import center as data
 from gridmap.errors import NotFound
 from gridmap.filters import Filters
+from gridmap.scope import Scope
 from gridmap.stats import emerging, gistar, kde, weights
 from gridmap.stats.fishnet import Fishnet
 
@@ -59,21 +60,28 @@ class Analyst:
     def analyse(
         self,
         conn: psycopg.Connection,
-        street_code: str,
+        scope: Scope,
         f: Filters,
         now: datetime,
         detail: bool = True,
     ) -> Analysis:
-        """Statistics for one filter set; ``detail`` adds the fishnet and the heat surface."""
+        """Statistics for one filter set; ``detail`` adds the fishnet and the heat surface.
+
+        The statistics are the street's (no edge effects at an area's border); what is returned
+        is only what ``scope`` may see: its grids, the fishnet cells and heat inside them, and
+        their total. A scope of units (a group leader) sees no grid's figures, since a grid
+        holds other units' incidents too."""
+        street_code = scope.street_code
         at = min(now, f.end - timedelta(microseconds=1))
         division = areas.in_force(conn, street_code, at)
         if division is None:
             raise NotFound(f"{at:%Y-%m-%d} 没有生效的网格划分。")
         street_wide = replace(f, package_area="", village="")
+        street = Scope.street(street_code)  # for the statistics only, never returned as such
         grids = pd.DataFrame(areas.grid_shapes(conn, division["id"]))
         leaders = {p["code"]: p["leader"] for p in areas.package_areas(conn, division["id"], at)}
         grids["leader"] = grids["package_area_code"].map(leaders).fillna("")
-        cube = _cube(data.grid_month_counts(conn, street_code, street_wide, now), grids, f)
+        cube = _cube(data.grid_month_counts(conn, street, street_wide, now), grids, f)
         w = self.grid_weights(division["id"], list(grids["geojson"]))
         grids = _grid_statistics(grids, cube, w)
         cells, heat = (
@@ -81,12 +89,38 @@ class Analyst:
             [],
         )
         if detail:
-            bins = data.bins(conn, street_code, street_wide, now)
+            bins = data.bins(conn, street, street_wide, now)
             frame = _Frame.on_lattice(division["boundary_bbox"], bins.dlon, bins.dlat)
             points = frame.centres(bins)
             cells = _fishnet(points, frame, shapely.from_geojson(division["boundary"]))
             heat = _heat(points, frame)
+        if not scope.whole:
+            grids, cells, heat = _within(scope, grids, cells, heat)
+            return Analysis(division, at, grids, cells, heat, int(grids["count"].sum()))
         return Analysis(division, at, grids, cells, heat, int(cube.sum()))
+
+
+def _within(scope: Scope, grids: pd.DataFrame, cells: pd.DataFrame, heat: list):
+    """What a scoped person sees of the street's analysis: their grids, and the fishnet cells
+    and heat points inside those grids (nothing of the rest, not even a count)."""
+    keep = [
+        scope.allows_grid(g)
+        for g in grids[["code", "village_code", "package_area_code"]].to_dict("records")
+    ]
+    grids = grids[keep]
+    if grids.empty:
+        return grids, cells.iloc[0:0], []
+    area = shapely.union_all(shapely.from_geojson(list(grids["geojson"])))
+    shapely.prepare(area)
+    if len(cells):
+        centres = shapely.centroid(shapely.from_geojson(list(cells["geojson"])))
+        cells = cells[shapely.contains(area, centres)]
+    if heat:
+        lat, lon = np.array([h[0] for h in heat]), np.array([h[1] for h in heat])
+        heat = [
+            h for h, inside in zip(heat, shapely.contains_xy(area, lon, lat), strict=True) if inside
+        ]
+    return grids, cells, heat
 
 
 def _cube(rows: list[dict], grids: pd.DataFrame, f: Filters) -> np.ndarray:

@@ -226,7 +226,7 @@ def run_demo(ctx: click.Context, host: str | None, port: int | None) -> None:
     was_running = c is not None and c.is_running()
     try:
         ctx.invoke(demo_cmd, reload=False)
-        serve(ctx.obj, host, port)
+        serve(ctx.obj, host, port, demo=True)
     except KeyboardInterrupt:
         pass
     finally:
@@ -234,13 +234,18 @@ def run_demo(ctx: click.Context, host: str | None, port: int | None) -> None:
             click.echo("内置数据库已停止。")
 
 
-def serve(obj: Context, host: str | None, port: int | None) -> None:
+def serve(obj: Context, host: str | None, port: int | None, demo: bool = False) -> None:
     import waitress
 
-    from gridmap import create_app, maintenance
+    from gridmap import cli_accounts, create_app, maintenance
     from gridmap.stats import weights
+    from gridmap.web import security
 
-    app = create_app()
+    app = create_app({"DEMO": True} if demo else None)
+    if not app.config["DEMO"]:  # refuse to serve real data unsafely
+        with db.connect(app.config) as conn:
+            changed = cli_accounts.admin_password_changed(conn, app.config["STREET_CODE"])
+        security.check_production(app.config, changed)
     weights.warm_up()  # libpysal's import takes seconds: pay it now, not in the first request
     maintenance.start(app)  # keeps the tally's appended rows merged
     host = host or app.config["HOST"]
@@ -279,10 +284,11 @@ def _embedded(obj: Context) -> cluster.Cluster:
 
 
 def _register() -> None:
-    from gridmap import cli_cases
+    from gridmap import cli_accounts, cli_cases
 
     for group in (cli_cases.case, cli_cases.deadlines, cli_cases.calendar):
         main.add_command(group)
+    main.add_command(cli_accounts.accounts_group)
 
 
 _register()

@@ -23,6 +23,8 @@ class Setting:
     help: str
 
 
+DEFAULT_SECRET_KEY = "dev-not-secret"
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "", "PostgreSQL/PostGIS 连接串；留空则使用内置数据库（嵌入式集群）。"),
     Setting(
@@ -43,7 +45,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TIANDITU_KEY", "", "天地图密钥（tk）。"),
     Setting("HOST", "127.0.0.1", "网页服务监听地址。"),
     Setting("PORT", 8050, "网页服务端口。"),
-    Setting("SECRET_KEY", "dev-not-secret", "会话签名密钥；生产环境必须更换。"),
+    Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "会话签名密钥；生产环境必须更换（否则拒绝启动）。"),
+    Setting(
+        "DEMO",
+        False,
+        "示意模式：允许默认密钥，登录页列出示意账号（仅用于 gridmap run-demo 与测试）。",
+    ),
+    Setting("SESSION_IDLE_MINUTES", 30, "会话空闲多少分钟后需重新登录。"),
+    Setting("SESSION_MAX_HOURS", 12, "一次登录最长有效多少小时。"),
+    Setting("SIGNIN_MAX_FAILURES", 5, "连续登录失败多少次后暂时锁定账号。"),
+    Setting("SIGNIN_LOCK_MINUTES", 15, "账号因多次登录失败锁定的分钟数。"),
     Setting(
         "MAX_CONTENT_LENGTH",
         1024 * 1024,
@@ -90,6 +101,15 @@ def _read_instance_file(path: Path) -> dict:
 
 
 def _coerce(setting: Setting, value: object) -> object:
+    if isinstance(setting.default, bool):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"设置项 {setting.name} 应为 true 或 false，收到：{value!r}")
     if isinstance(setting.default, int) and not isinstance(value, int):
         try:
             return int(str(value))

@@ -58,3 +58,17 @@ class DatabaseUnavailable(GridmapError):
 
     status = 503
     code = "database_unavailable"
+
+
+class SignInRequired(GridmapError):
+    """No one is signed in (or the session has ended)."""
+
+    status = 401
+    code = "sign_in_required"
+
+
+class Forbidden(GridmapError):
+    """Signed in, but this is not theirs to see or do."""
+
+    status = 403
+    code = "forbidden"

@@ -8,6 +8,7 @@ at the end of the session.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -62,9 +63,58 @@ def app(settings, demo_loaded):
     db.close(application)
 
 
+def sign_in(client, username: str = "center", password: str | None = None):
+    """Sign a Flask test client in through the sign-in form (with its CSRF token)."""
+    from gridmap.demo import accounts as demo_accounts
+
+    form = client.get("/signin")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.get_data(as_text=True))
+    answer = client.post(
+        "/signin",
+        data={
+            "username": username,
+            "password": password or demo_accounts.PASSWORD,
+            "csrf_token": token.group(1),
+        },
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    return client
+
+
+def csrf_token(client) -> str:
+    """The session's CSRF token, as a page gives it to its scripts."""
+    page = client.get("/account/password")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+@pytest.fixture()
+def anonymous(app):
+    """A client that has not signed in."""
+    return app.test_client()
+
+
 @pytest.fixture()
 def client(app):
-    return app.test_client()
+    """A client signed in as the demo's governance center (the whole street)."""
+    return sign_in(app.test_client(), "center")
+
+
+@pytest.fixture()
+def sign_in_as(app):
+    """A fresh client signed in as one of the demo's accounts."""
+    return lambda username, password=None: sign_in(app.test_client(), username, password)
+
+
+def sign_in_browser(page, base_url: str, username: str = "center", password: str | None = None):
+    """Sign a browser page in through the sign-in page."""
+    from gridmap.demo import accounts as demo_accounts
+
+    page.goto(base_url + "/signin")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or demo_accounts.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    return page
 
 
 class Served:

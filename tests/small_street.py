@@ -16,8 +16,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from gridmap import planning
-from gridmap.data import people, streets
+from gridmap import passwords, planning
+from gridmap.data import accounts, people, streets
+from gridmap.demo import accounts as demo_accounts
 
 CODE = "420114999"
 V1, V2 = CODE + "201", CODE + "202"
@@ -124,5 +125,21 @@ def create(
         ]
         frame = pd.DataFrame(rows, columns=["who", "role", "scope_code", "valid_from", "valid_to"])
         people.assign(owner, CODE, frame.assign(person_id=frame["who"].map(ids)))
+        digest = passwords.hash_password(demo_accounts.PASSWORD)
+        for username, role, who in ACCOUNTS:
+            accounts.create(owner, CODE, username, role, ids.get(who), digest, False)
     owner.commit()
     return division
+
+
+# Accounts of the small street (the demo's password): the whole street, and people of the chain.
+ACCOUNTS = (
+    ("center", "center", "包二"),
+    ("leader1", "chain", "包一"),
+    ("secretary2", "chain", "书记乙"),
+    ("grouper1", "chain", "组长一"),
+    ("member1", "chain", "网格员一"),
+    ("member2old", "chain", "网格员二"),
+    ("admin", "admin", None),
+    ("auditor", "auditor", "书记甲"),
+)

@@ -8,6 +8,8 @@ import logging
 import pytest
 
 from gridmap import create_app, db
+from gridmap.web import access
+from tests.conftest import sign_in
 
 
 @pytest.fixture()
@@ -15,6 +17,7 @@ def faulty(settings, demo_loaded):
     """An app with one address that fails the way a bug would, and a small body limit."""
     app = create_app({**settings, "TESTING": True, "MAX_CONTENT_LENGTH": 1000})
 
+    @access.public
     def broken():
         raise ZeroDivisionError("a bug of ours")
 
@@ -53,7 +56,7 @@ def test_a_method_the_api_does_not_take_is_json_405_with_allow(client):
 
 
 def test_a_body_over_the_limit_is_json_413(faulty):
-    client = faulty.test_client()
+    client = sign_in(faulty.test_client())
     r = client.get("/api/locate?lon=113.838&lat=30.4417", data=b"x" * 1001)
     assert r.status_code == 413 and r.get_json()["error"] == "request_entity_too_large"
     assert "1000" in r.get_json()["message"]

@@ -7,6 +7,7 @@ import pytest
 import shapely
 
 from gridmap.data import demo as demo_data
+from tests.conftest import sign_in
 
 PLANTED_YEAR = "from=2023-01-01&to=2023-12-31"  # the hotspots were planted in the report's year
 STRONG = {
@@ -18,7 +19,7 @@ STRONG = {
 
 @pytest.fixture(scope="module")
 def hotspots(app):
-    with app.test_client() as c:
+    with sign_in(app.test_client(), "center") as c:
         body = c.get(f"/api/hotspots?{PLANTED_YEAR}").get_json()
     return {
         f["properties"]["code"]: {**f["properties"], "geometry": f["geometry"]}

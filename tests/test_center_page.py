@@ -7,12 +7,14 @@ import pytest
 
 from gridmap import incidents
 from tests import small_street as st
+from tests.conftest import sign_in_browser
 from tests.test_overview_page import off_machine, watch_requests
 
 pytestmark = pytest.mark.browser
 
 
-def open_center(page, url: str) -> None:
+def open_center(page, url: str, username: str = "center") -> None:
+    sign_in_browser(page, url.split("/center")[0], username)
     page.goto(url)
     page.wait_for_selector(".leaflet-interactive")
     page.wait_for_function("window.gmIncidents !== undefined")

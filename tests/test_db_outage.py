@@ -8,9 +8,12 @@ and recovery took 20–30 s or never came), not a slow machine.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
+import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -39,10 +42,28 @@ def pg(sick):
     server.start()  # whatever the test did, the next one finds the database running
 
 
+# One browser-like session for the module: signed in while the database is up, its cookie is
+# what a person's browser would still hold when the database goes away.
+_JAR = http.cookiejar.CookieJar()
+_OPENER = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(_JAR))
+
+
+def sign_in(base: str) -> None:
+    from gridmap.demo import accounts as demo_accounts
+
+    with _OPENER.open(base + "/signin", timeout=60) as r:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', r.read().decode()).group(1)
+    form = urllib.parse.urlencode(
+        {"username": "center", "password": demo_accounts.PASSWORD, "csrf_token": token}
+    ).encode()
+    with _OPENER.open(base + "/signin", data=form, timeout=60) as r:
+        assert "/signin" not in r.geturl(), "sign-in refused"
+
+
 def get(url: str) -> tuple[int, str, bytes, float]:
     start = time.monotonic()
     try:
-        with urllib.request.urlopen(url, timeout=60) as r:
+        with _OPENER.open(url, timeout=60) as r:
             status, kind, body = r.status, r.headers["Content-Type"], r.read()
     except urllib.error.HTTPError as e:
         status, kind, body = e.code, e.headers["Content-Type"], e.read()
@@ -69,6 +90,7 @@ def recovered(url: str) -> bool:
 
 def test_a_database_stopped_under_a_running_server(sick, pg, serve):
     base = serve(sick)
+    sign_in(base)
     assert get(base + LOCATE)[0] == 200
     pg.stop()
     unavailable(base + LOCATE)  # the pooled connection, found broken on checkout
@@ -80,6 +102,7 @@ def test_a_database_stopped_under_a_running_server(sick, pg, serve):
 
 
 def test_a_server_started_while_the_database_is_down_recovers(sick, pg, serve):
+    sign_in(serve(sick))  # a session from before: the new server knows its signed cookie
     pg.stop()
     base = serve(sick)
     unavailable(base + LOCATE)
@@ -90,6 +113,7 @@ def test_a_server_started_while_the_database_is_down_recovers(sick, pg, serve):
 
 def test_a_database_restarted_between_requests_is_not_noticed(sick, pg, serve):
     base = serve(sick)
+    sign_in(base)
     assert get(base + LOCATE)[0] == 200
     pg.stop()
     pg.start()

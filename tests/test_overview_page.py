@@ -8,6 +8,7 @@ import pytest
 
 from gridmap.data import streets
 from tests import small_street as st
+from tests.conftest import sign_in_browser
 
 pytestmark = pytest.mark.browser
 SEAT = (113.8380, 30.4417)
@@ -44,6 +45,7 @@ def test_the_map_of_the_street_loads_offline_in_chinese(page, live_server, artif
     page.on("requestfailed", lambda r: failed.append(r.url))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in_browser(page, live_server)
     page.goto(live_server + "/")
     page.wait_for_selector(".leaflet-interactive")
     assert page.locator("h1").inner_text() == "侏儒山街道 · 网格化治理总览"
@@ -59,6 +61,7 @@ def test_the_map_of_the_street_loads_offline_in_chinese(page, live_server, artif
 
 def test_clicking_a_grid_names_its_code_households_and_people(page, live_server, client, artifacts):
     answer = client.get(f"/api/locate?lon={SEAT[0]}&lat={SEAT[1]}").get_json()
+    sign_in_browser(page, live_server)
     page.goto(live_server + "/")
     page.wait_for_selector(".leaflet-interactive")
     page.evaluate("([lat, lon]) => window.gmMap.setView([lat, lon], 15)", [SEAT[1], SEAT[0]])
@@ -80,6 +83,7 @@ def test_clicking_a_grid_names_its_code_households_and_people(page, live_server,
 def test_markup_in_names_is_shown_as_text(page, conn, owner, settings, serve):
     st.create(owner, app=conn, grid_names={st.G1: '<img src=x onerror="window.hacked=1">网格'})
     url = serve({**settings, "STREET_CODE": st.CODE})
+    sign_in_browser(page, url)
     page.goto(url + "/")
     page.wait_for_selector(".leaflet-interactive")
     click_lonlat(page, 114.005, 30.005)

@@ -18,8 +18,10 @@ from gridmap.clock import LOCAL
 from gridmap.data import cases, center, divisions
 from gridmap.data import incidents as incident_data
 from gridmap.filters import Filters
+from gridmap.scope import Scope
 
 STREET = "420114004"
+SCOPE = Scope.street(STREET)
 NOW = datetime(2026, 6, 1, tzinfo=LOCAL)
 
 
@@ -50,7 +52,7 @@ def plan_of(plans: list[str], call) -> str:
 def test_overdue_cases_use_the_index_of_open_deadlines(explained):
     conn, plans = explained
     f = Filters(date(2026, 1, 1), date(2026, 12, 31), overdue=True)
-    text = plan_of(plans, lambda: center.grid_month_counts(conn, STREET, f, NOW))
+    text = plan_of(plans, lambda: center.grid_month_counts(conn, SCOPE, f, NOW))
     assert "using incident_open_" in text, text  # either partial index of open cases
 
 
@@ -60,7 +62,7 @@ def test_a_grid_members_open_cases_use_the_index_of_open_cases_by_grid(explained
         "SELECT grid_code FROM incident WHERE street_code = %s AND closed_at IS NULL LIMIT 1",
         (STREET,),
     ).fetchone()["grid_code"]
-    text = plan_of(plans, lambda: cases.open_in_grids(conn, STREET, [grid], NOW))
+    text = plan_of(plans, lambda: cases.open_in_grids(conn, SCOPE, [grid], NOW))
     assert "using incident_open_" in text and "Function Scan on gm_clock" not in text, text
 
 
@@ -68,7 +70,7 @@ def test_cases_closed_in_a_period_read_the_tally_and_count_only_its_edges(explai
     conn, plans = explained
     start, end = datetime(2026, 1, 5, tzinfo=LOCAL), datetime(2026, 5, 20, tzinfo=LOCAL)
     kinds = ["dispute", "petition"]
-    text = plan_of(plans, lambda: cases.closed_between(conn, STREET, start, end, kinds))
+    text = plan_of(plans, lambda: cases.closed_between(conn, SCOPE, start, end, kinds))
     assert "incident_tally" in text and "incident_closed_idx" in text, text
     direct = conn.execute(
         """SELECT grid_code, count(*)::int AS n FROM incident WHERE street_code = %s
@@ -76,7 +78,7 @@ def test_cases_closed_in_a_period_read_the_tally_and_count_only_its_edges(explai
         (STREET, start, end, kinds),
     ).fetchall()
     assert direct  # the demo's current year closes cases in those months
-    assert cases.closed_between(conn, STREET, start, end, kinds) == {
+    assert cases.closed_between(conn, SCOPE, start, end, kinds) == {
         r["grid_code"]: r["n"] for r in direct
     }
 
@@ -102,7 +104,7 @@ def test_a_batchs_ids_use_the_batch_index(explained):
 def test_a_part_month_period_reads_the_tally_and_counts_only_its_edges(explained):
     conn, plans = explained
     f = Filters(date(2026, 3, 5), date(2026, 11, 20))
-    text = plan_of(plans, lambda: center.grid_month_counts(conn, STREET, f, NOW))
+    text = plan_of(plans, lambda: center.grid_month_counts(conn, SCOPE, f, NOW))
     assert "incident_tally" in text and "incident_time_idx" in text, text
     # … and gives what counting every incident gives.
     direct = conn.execute(
@@ -111,7 +113,7 @@ def test_a_part_month_period_reads_the_tally_and_counts_only_its_edges(explained
               AND kind = ANY(%s) GROUP BY 1, 2""",
         (STREET, f.start, f.end, list(f.kinds)),
     ).fetchall()
-    got = center.grid_month_counts(conn, STREET, f, NOW)
+    got = center.grid_month_counts(conn, SCOPE, f, NOW)
     assert sorted((r["grid_code"], r["month"], r["n"]) for r in got) == sorted(
         (r["grid_code"], r["month"], r["n"]) for r in direct
     )
@@ -130,9 +132,9 @@ def _direct_bins(conn, f: Filters) -> dict[tuple[int, int], int]:
 def test_the_bins_of_a_period_are_read_from_incident_bins_and_equal_a_count(explained):
     conn, plans = explained
     f = Filters(date(2026, 1, 20), date(2026, 5, 10))  # a long first and a short last month
-    text = plan_of(plans, lambda: center.bins(conn, STREET, f, NOW))
+    text = plan_of(plans, lambda: center.bins(conn, SCOPE, f, NOW))
     assert "incident_bins" in text and "incident_time_idx" in text, text
-    got = center.bins(conn, STREET, f, NOW)
+    got = center.bins(conn, SCOPE, f, NOW)
     want = _direct_bins(conn, f)
     assert len(want) > 10
     cells = zip(got.ix.tolist(), got.iy.tolist(), got.n.tolist(), strict=True)
@@ -144,5 +146,5 @@ def test_the_bins_of_a_period_are_read_from_incident_bins_and_equal_a_count(expl
 def test_bins_asked_by_category_are_counted_from_the_incidents(explained):
     conn, plans = explained
     f = Filters(date(2026, 1, 1), date(2026, 5, 31), categories=("neighbour",))
-    text = plan_of(plans, lambda: center.bins(conn, STREET, f, NOW))
+    text = plan_of(plans, lambda: center.bins(conn, SCOPE, f, NOW))
     assert "incident_bins" not in text, text

@@ -17,6 +17,7 @@ from gridmap.data import center, reports, workflow
 from gridmap.data import incidents as incident_data
 from gridmap.data import tally as tally_data
 from gridmap.filters import Filters
+from gridmap.scope import Scope
 from tests import small_street as st
 
 # What the tally says (its appended rows summed), and what the incidents say, for the tallied.
@@ -311,11 +312,11 @@ def read(conn, f: Filters, bbox) -> tuple[list, list]:
     now = datetime(2024, 1, 1, tzinfo=UTC)
     months = sorted(
         (r["grid_code"], r["month"], r["n"])
-        for r in center.grid_month_counts(conn, st.CODE, f, now)
+        for r in center.grid_month_counts(conn, Scope.street(st.CODE), f, now)
     )
     grids = sorted(
         (r["grid_code"], r["n"], round(r["lon"], 9))
-        for r in center.grids_in_view(conn, st.CODE, f, now, bbox)
+        for r in center.grids_in_view(conn, Scope.street(st.CODE), f, now, bbox)
     )
     return months, grids
 

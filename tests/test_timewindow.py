@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from gridmap import cli, clock, create_app, db, incidents, timewindow
 from gridmap.errors import BadInput
 from tests import small_street as st
+from tests.conftest import sign_in
 from tests.test_cluster import env_for
 from tests.test_incident_load import count, rows
 
@@ -167,7 +168,7 @@ def test_a_row_dated_in_the_future_does_not_move_the_default_period(
         owner.execute("ALTER TABLE incident ENABLE TRIGGER incident_a_check_insert")
     app = create_app({**settings, "STREET_CODE": st.CODE, "TESTING": True})
     try:
-        period = app.test_client().get("/api/hotspots").get_json()["period"]
+        period = sign_in(app.test_client()).get("/api/hotspots").get_json()["period"]
     finally:
         db.close(app)
     end = pd.Timestamp(period["to"]).date()

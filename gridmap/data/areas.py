@@ -67,8 +67,8 @@ def package_areas(conn: psycopg.Connection, division_id: int, at: datetime) -> l
 
 def villages(conn: psycopg.Connection, division_id: int) -> list[dict]:
     return conn.execute(
-        """SELECT v.code, v.name, v.kind, p.name AS package_area_name,
-                  ST_AsGeoJSON(v.geom, 5) AS geojson,
+        """SELECT v.code, v.name, v.kind, p.code AS package_area_code,
+                  p.name AS package_area_name, ST_AsGeoJSON(v.geom, 5) AS geojson,
                   (SELECT count(*) FROM grid g WHERE g.village_id = v.id) AS grids,
                   (SELECT sum(households) FROM unit u WHERE u.village_id = v.id) AS households
              FROM village v JOIN package_area p ON p.id = v.package_area_id
@@ -110,7 +110,8 @@ def grids(conn: psycopg.Connection, division_id: int, at: datetime) -> list[dict
 def grid_shapes(conn: psycopg.Connection, division_id: int) -> list[dict]:
     """Grids with their village, package area, households and GeoJSON (no people)."""
     return conn.execute(
-        """SELECT g.code, g.name, v.name AS village_name, p.code AS package_area_code,
+        """SELECT g.code, g.name, v.code AS village_code, v.name AS village_name,
+                  p.code AS package_area_code,
                   p.name AS package_area_name, ST_AsGeoJSON(g.geom, 5) AS geojson,
                   (SELECT coalesce(sum(u.households), 0) FROM unit u WHERE u.grid_id = g.id)
                   AS households

@@ -11,41 +11,89 @@ from __future__ import annotations
 from datetime import datetime
 
 import psycopg
+from psycopg import sql
 
 from gridmap import periodparts
 from gridmap.data import tally as tally_data
+from gridmap.scope import Scope
+
+_OPEN = """SELECT i.id, i.kind, k.name AS kind_name, i.category, i.status,
+                 s.name AS status_name, i.title, i.grid_code, i.village_code, i.occurred_at,
+                 i.status_since, i.due_at, c.light, c.days_left
+            FROM incident i
+            JOIN incident_kind k ON k.code = i.kind
+            JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
+           CROSS JOIN LATERAL gm_clock(i.status_since, i.due_at, i.closed_at, %(now)s) c
+           WHERE {} AND i.closed_at IS NULL AND {}
+           ORDER BY i.due_at NULLS LAST, i.id LIMIT %(limit)s"""
 
 
 def open_in_grids(
     conn: psycopg.Connection,
-    street_code: str,
+    scope: Scope,
     grid_codes: list[str],
     now: datetime,
     limit: int = 200,
 ) -> list[dict]:
-    """The open cases of the grids, most urgent first (the earliest deadline; cases without
-    one last), with their traffic light and days left (gm_clock)."""
+    """The open cases of the grids (within the scope), most urgent first (the earliest
+    deadline; cases without one last), with their traffic light and days left (gm_clock)."""
+    allowed, params = scope.where("i")
+    query = sql.SQL(_OPEN).format(allowed, sql.SQL("i.grid_code = ANY(%(g)s)"))
     return conn.execute(
-        """SELECT i.id, i.kind, i.category, i.status, s.name AS status_name, i.title,
-                  i.grid_code, i.occurred_at, i.status_since, i.due_at, c.light, c.days_left
-             FROM incident i
-             JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
-             CROSS JOIN LATERAL gm_clock(i.status_since, i.due_at, i.closed_at, %(now)s) c
-            WHERE i.street_code = %(s)s AND i.grid_code = ANY(%(g)s) AND i.closed_at IS NULL
-            ORDER BY i.due_at NULLS LAST, i.id LIMIT %(limit)s""",
-        {"s": street_code, "g": grid_codes, "now": now, "limit": limit},
-        prepare=False,
+        query, {**params, "g": grid_codes, "now": now, "limit": limit}, prepare=False
     ).fetchall()
 
 
+def open_cases(
+    conn: psycopg.Connection, scope: Scope, now: datetime, overdue: bool = False, limit: int = 50
+) -> list[dict]:
+    """The scope's open cases (only the overdue ones, if asked), most urgent first."""
+    allowed, params = scope.where("i")
+    test = "i.due_at < %(now)s" if overdue else "true"
+    query = sql.SQL(_OPEN).format(allowed, sql.SQL(test))
+    return conn.execute(query, {**params, "now": now, "limit": limit}, prepare=False).fetchall()
+
+
+def summary(conn: psycopg.Connection, scope: Scope, now: datetime) -> dict:
+    """The scope's open cases, how many are overdue, and how many were closed this month
+    (Beijing time): the figures a 包片 leader lands on."""
+    allowed, params = scope.where("i")
+    month = sql.SQL("gm_day_start(gm_month(%(now)s::timestamptz))")
+    return conn.execute(
+        sql.SQL(
+            """SELECT (SELECT count(*) FROM incident i WHERE {a} AND i.closed_at IS NULL)::int
+                      AS open,
+                      (SELECT count(*) FROM incident i WHERE {a} AND i.closed_at IS NULL
+                          AND i.due_at < %(now)s)::int AS overdue,
+                      (SELECT count(*) FROM incident i WHERE {a} AND i.closed_at >= {m}
+                          AND i.closed_at < %(now)s)::int AS closed_this_month"""
+        ).format(a=allowed, m=month),
+        {**params, "now": now},
+        prepare=False,
+    ).fetchone()
+
+
 def closed_between(
-    conn: psycopg.Connection, street_code: str, start: datetime, end: datetime, kinds: list[str]
+    conn: psycopg.Connection, scope: Scope, start: datetime, end: datetime, kinds: list[str]
 ) -> dict[str, int]:
     """Cases of ``kinds`` closed in [start, end), per grid code (the reports' 办结数).
 
     Whole months are read from the tally's closings (measure 'closed'), with the batches
     it leaves out counted directly; part months are counted, or taken from the tally less the
     days left out (gridmap.periodparts), through the index of closing times."""
+    street_code = scope.street_code
+    if not scope.whole:  # a few grids' closings: counted, by the index of closing times
+        allowed, params = scope.where("i")
+        rows = conn.execute(
+            sql.SQL(
+                "SELECT i.grid_code, count(*)::int AS n FROM incident i WHERE {}"
+                " AND i.closed_at >= %(start)s AND i.closed_at < %(end)s"
+                " AND i.kind = ANY(%(kinds)s) GROUP BY 1"
+            ).format(allowed),
+            {**params, "start": start, "end": end, "kinds": kinds},
+            prepare=False,
+        ).fetchall()
+        return {r["grid_code"]: r["n"] for r in rows}
     plan = periodparts.split(start, end)
     params: dict = {"s": street_code, "kinds": kinds}
     arms = []
@@ -91,3 +139,4 @@ def closed_between(
         prepare=False,
     ).fetchall()
     return {r["grid_code"]: r["n"] for r in rows}
+

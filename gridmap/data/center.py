@@ -17,23 +17,27 @@ from psycopg import sql
 from gridmap import periodparts
 from gridmap.data import tally as tally_data
 from gridmap.filters import Filters
+from gridmap.scope import Scope
 
 
-def _where(street_code: str, f: Filters, now: datetime) -> tuple[sql.Composable, dict]:
-    """The WHERE clause every view of one filter set shares."""
+def _where(scope: Scope, f: Filters, now: datetime) -> tuple[sql.Composable, dict]:
+    """The WHERE clause every view of one filter set shares: what is allowed (the scope), then
+    what was asked (the filters)."""
+    allowed, params = scope.where("i")
     parts = [
-        "i.street_code = %(street)s",
         "i.occurred_at >= %(start)s",
         "i.occurred_at < %(end)s",
         "i.kind = ANY(%(kinds)s)",
     ]
-    params = {
-        "street": street_code,
-        "start": f.start,
-        "end": f.end,
-        "kinds": list(f.kinds),
-        "now": now,
-    }
+    params.update(
+        {
+            "street": scope.street_code,
+            "start": f.start,
+            "end": f.end,
+            "kinds": list(f.kinds),
+            "now": now,
+        }
+    )
     if f.categories:
         parts.append("i.category = ANY(%(categories)s)")
         params["categories"] = list(f.categories)
@@ -51,11 +55,11 @@ def _where(street_code: str, f: Filters, now: datetime) -> tuple[sql.Composable,
         parts.append("i.closed_at IS NOT NULL")
     if f.overdue:
         parts.append("i.due_at < %(now)s")
-    return sql.SQL(" AND ".join(parts)), params
+    return sql.SQL(" AND ").join([allowed, sql.SQL(" AND ".join(parts))]), params
 
 
 def _tally(
-    conn: psycopg.Connection, street_code: str, f: Filters, positions: bool
+    conn: psycopg.Connection, scope: Scope, f: Filters, positions: bool
 ) -> tuple[sql.Composable, sql.Composable, dict] | None:
     """Where to count from instead of the incidents, and the filters on it: rows shaped like
     the tally's monthly rows (a grid, kind, category, state and month a row), from
@@ -68,20 +72,22 @@ def _tally(
 
     ``positions``: whether the rows carry their sums of longitude and latitude (without them
     the part months read no incident's point). None when the tally cannot help: a period
-    inside less than half a month, or a deadline test (overdue depends on the moment of asking).
+    inside less than half a month, a deadline test (overdue depends on the moment of asking),
+    or a scope of units (the tally is kept per grid).
     """
     plan = periodparts.split(f.start, f.end)
-    if f.overdue or not plan.tallied:
+    if f.overdue or not plan.tallied or scope.by_unit:
         return None
+    allowed, scope_params = scope.tally_where("t")
     parts = [
-        "t.street_code = %(street)s",
         "t.year BETWEEN %(first_year)s AND %(last_year)s",  # the table's index: whole rows
         "t.month >= %(first_month)s",
         "t.month <= %(last_month)s",
         "t.kind = ANY(%(kinds)s)",
     ]
     params = {
-        "street": street_code,
+        **scope_params,
+        "street": scope.street_code,
         "first_month": f.date_from.replace(day=1),
         "last_month": f.date_to.replace(day=1),
         "first_year": f.date_from.year,
@@ -113,7 +119,7 @@ def _tally(
         else "0::float8 AS sum_lon, 0::float8 AS sum_lat"
     )
     arms = [_TALLIED.format(sums=sums)]
-    untallied = tally_data.untallied_batches(conn, street_code)
+    untallied = tally_data.untallied_batches(conn, scope.street_code)
     if untallied:
         arms.append(_DIRECT.format(range="i.batch_id = ANY(%(untallied)s) AND " + _INNER))
         params["untallied"] = untallied
@@ -124,7 +130,7 @@ def _tally(
             {f"p{k}_start": piece.start, f"p{k}_end": piece.end, f"p{k}_month": piece.month}
         )
     source = sql.SQL("(" + " UNION ALL ".join(arms) + ")")
-    return source, sql.SQL(" AND ".join(parts)), params
+    return source, sql.SQL(" AND ").join([allowed, sql.SQL(" AND ".join(parts))]), params
 
 
 _INNER = "i.occurred_at >= %(inner_start)s AND i.occurred_at < %(inner_end)s"
@@ -156,10 +162,10 @@ _PIECE = """SELECT i.street_code, i.package_area_code, i.village_code, i.grid_co
 
 
 def grid_month_counts(
-    conn: psycopg.Connection, street_code: str, f: Filters, now: datetime
+    conn: psycopg.Connection, scope: Scope, f: Filters, now: datetime
 ) -> list[dict]:
     """Incidents per grid code and month (first day of the month, Beijing time)."""
-    tally = _tally(conn, street_code, f, positions=False)
+    tally = _tally(conn, scope, f, positions=False)
     if tally is not None:
         source, where, params = tally
         query = sql.SQL(
@@ -167,7 +173,7 @@ def grid_month_counts(
             " HAVING sum(t.n) <> 0"
         ).format(source, where)
         return conn.execute(query, params).fetchall()
-    where, params = _where(street_code, f, now)
+    where, params = _where(scope, f, now)
     query = sql.SQL(
         "SELECT i.grid_code, gm_month(i.occurred_at) AS month, count(*) AS n"
         " FROM incident i WHERE {} GROUP BY 1, 2"
@@ -186,7 +192,7 @@ class Bins:
     dlat: float
 
 
-def bins(conn: psycopg.Connection, street_code: str, f: Filters, now: datetime) -> Bins:
+def bins(conn: psycopg.Connection, scope: Scope, f: Filters, now: datetime) -> Bins:
     """Incidents per ~100 m cell (for densities and the fishnet).
 
     Read from incident_bins (kind × month), with the part months and the batches it leaves out
@@ -195,8 +201,8 @@ def bins(conn: psycopg.Connection, street_code: str, f: Filters, now: datetime) 
     plan = periodparts.split(f.start, f.end)
     narrowed = f.overdue or f.categories or f.state != "all" or f.package_area or f.village
     cells = "gm_bin_x(i.geom) AS ix, gm_bin_y(i.geom) AS iy"
-    if narrowed or not plan.tallied:
-        where, params = _where(street_code, f, now)
+    if narrowed or not plan.tallied or not scope.whole:
+        where, params = _where(scope, f, now)
         rows = conn.execute(
             sql.SQL("SELECT {}, count(*)::int AS n FROM incident i WHERE {} GROUP BY 1, 2").format(
                 sql.SQL(cells), where
@@ -206,7 +212,7 @@ def bins(conn: psycopg.Connection, street_code: str, f: Filters, now: datetime) 
         ).fetchall()
         return _bins(rows, [_lattice(conn)])
     params = {
-        "street": street_code,
+        "street": scope.street_code,
         "kinds": list(f.kinds),
         "first": plan.first,
         "last": plan.last,
@@ -226,7 +232,7 @@ def bins(conn: psycopg.Connection, street_code: str, f: Filters, now: datetime) 
         binary=True,  # the packed cells as they lie, not as hex
     ).fetchall()
     arms = []
-    untallied = tally_data.untallied_batches(conn, street_code)
+    untallied = tally_data.untallied_batches(conn, scope.street_code)
     if untallied:
         params["untallied"] = untallied
         arms.append(
@@ -274,14 +280,14 @@ def _bins(rows: list[dict], stored: list[dict]) -> Bins:
 
 def in_view(
     conn: psycopg.Connection,
-    street_code: str,
+    scope: Scope,
     f: Filters,
     now: datetime,
     bbox: tuple[float, float, float, float],
     limit: int,
 ) -> list[dict]:
     """The newest incidents inside a map view (at most ``limit``)."""
-    where, params = _where(street_code, f, now)
+    where, params = _where(scope, f, now)
     params.update(west=bbox[0], south=bbox[1], east=bbox[2], north=bbox[3], limit=limit)
     query = sql.SQL(
         """SELECT i.id, i.kind, k.name AS kind_name, i.category,
@@ -303,30 +309,35 @@ def in_view(
     return conn.execute(query, params, prepare=False).fetchall()
 
 
-def people_of(conn: psycopg.Connection, street_code: str, ids: list[int]) -> dict[int, dict]:
-    """For each incident, role → name of who answered for its place when it happened."""
+def people_of(conn: psycopg.Connection, scope: Scope, ids: list[int]) -> dict[int, dict]:
+    """For each incident (of those in the scope), role → name of who answered for its place
+    when it happened."""
+    allowed, params = scope.where("i")
     rows = conn.execute(
-        """SELECT r.incident_id, json_object_agg(r.role, r.name) AS people
-             FROM (SELECT DISTINCT ON (incident_id, role) incident_id, role, name
-                     FROM incident_responsible
-                    WHERE street_code = %s AND incident_id = ANY(%s)
-                    ORDER BY incident_id, role, person_id) r
-            GROUP BY r.incident_id""",
-        (street_code, ids),
+        sql.SQL(
+            """SELECT r.incident_id, json_object_agg(r.role, r.name) AS people
+                 FROM (SELECT DISTINCT ON (incident_id, role) incident_id, role, name
+                         FROM incident_responsible
+                        WHERE street_code = %(scope_street)s AND incident_id IN (
+                              SELECT i.id FROM incident i WHERE {} AND i.id = ANY(%(ids)s))
+                        ORDER BY incident_id, role, person_id) r
+                GROUP BY r.incident_id"""
+        ).format(allowed),
+        {**params, "ids": ids},
     ).fetchall()
     return {r["incident_id"]: r["people"] for r in rows}
 
 
 def clusters_in_view(
     conn: psycopg.Connection,
-    street_code: str,
+    scope: Scope,
     f: Filters,
     now: datetime,
     bbox: tuple[float, float, float, float],
     cell: float,
 ) -> list[dict]:
     """Incidents inside a map view counted per square of ``cell`` degrees, at their mean."""
-    where, params = _where(street_code, f, now)
+    where, params = _where(scope, f, now)
     params.update(west=bbox[0], south=bbox[1], east=bbox[2], north=bbox[3], cell=cell)
     query = sql.SQL(
         "SELECT count(*) AS n, avg(ST_X(i.geom)) AS lon, avg(ST_Y(i.geom)) AS lat"
@@ -339,13 +350,13 @@ def clusters_in_view(
 
 def grids_in_view(
     conn: psycopg.Connection,
-    street_code: str,
+    scope: Scope,
     f: Filters,
     now: datetime,
     bbox: tuple[float, float, float, float],
 ) -> list[dict]:
     """Incidents counted per grid, at their mean position, for grids seen in a map view."""
-    tally = _tally(conn, street_code, f, positions=True)
+    tally = _tally(conn, scope, f, positions=True)
     box = {"west": bbox[0], "south": bbox[1], "east": bbox[2], "north": bbox[3]}
     if tally is not None:
         source, where, params = tally
@@ -357,7 +368,7 @@ def grids_in_view(
             " AND sum(t.sum_lat) / sum(t.n) BETWEEN %(south)s AND %(north)s"
         ).format(source, where)
         return conn.execute(query, {**params, **box}).fetchall()
-    where, params = _where(street_code, f, now)
+    where, params = _where(scope, f, now)
     query = sql.SQL(
         "SELECT i.grid_code, count(*) AS n, avg(ST_X(i.geom)) AS lon, avg(ST_Y(i.geom)) AS lat"
         " FROM incident i WHERE {} AND i.geom && ST_MakeEnvelope(%(west)s, %(south)s,"
@@ -366,31 +377,41 @@ def grids_in_view(
     return conn.execute(query, {**params, **box}).fetchall()
 
 
-def newest_day(conn: psycopg.Connection, street_code: str) -> date | None:
-    """The day (Beijing time) of the newest incident: the default end of the center's period."""
+def newest_day(conn: psycopg.Connection, scope: Scope) -> date | None:
+    """The day (Beijing time) of the newest incident in the scope: the default end of the
+    center's period."""
+    allowed, params = scope.where("i")
     row = conn.execute(
-        "SELECT gm_day(max(occurred_at)) AS d FROM incident WHERE street_code = %s",
-        (street_code,),
+        sql.SQL("SELECT gm_day(max(i.occurred_at)) AS d FROM incident i WHERE {}").format(allowed),
+        params,
     ).fetchone()
     return row["d"]
 
 
-def resources(
-    conn: psycopg.Connection, street_code: str, division_id: int, at: datetime
-) -> list[dict]:
-    """法律明白人, mediators and legal advisers in force at ``at``, where they can be found.
-
-    People without a recorded home (advisers work from their firms) are shown at a point inside
-    each village they serve.
-    """
+def resources(conn: psycopg.Connection, scope: Scope, division_id: int, at: datetime) -> list[dict]:
+    """法律明白人, mediators and legal advisers in force at ``at``, serving the villages of the
+    scope, each shown at a point inside the village they serve: nobody's home is put on a map
+    (personal data of the staff). Their phone numbers only for the whole street's view (the
+    center, which dispatches them)."""
+    codes = sorted(set().union(*scope.areas.values())) if scope.areas else []
     return conn.execute(
         """SELECT p.name, r.code AS role, r.name AS role_name, v.name AS village_name,
-                  ST_X(coalesce(p.home, ST_PointOnSurface(v.geom))) AS lon,
-                  ST_Y(coalesce(p.home, ST_PointOnSurface(v.geom))) AS lat
+                  CASE WHEN %(whole)s THEN p.phone END AS phone,
+                  ST_X(ST_PointOnSurface(v.geom)) AS lon, ST_Y(ST_PointOnSurface(v.geom)) AS lat
              FROM assignment a JOIN role r ON r.code = a.role AND r.level IS NULL
              JOIN person p ON p.street_code = a.street_code AND p.id = a.person_id
-             JOIN village v ON v.division_id = %s AND v.code = a.scope_code
-            WHERE a.street_code = %s AND a.valid @> %s::timestamptz
+             JOIN village v ON v.division_id = %(division)s AND v.code = a.scope_code
+             JOIN package_area pa ON pa.id = v.package_area_id
+            WHERE a.street_code = %(street)s AND a.valid @> %(at)s::timestamptz
+              AND (%(whole)s OR v.code = ANY(%(codes)s) OR pa.code = ANY(%(codes)s)
+                   OR EXISTS (SELECT FROM unnest(%(codes)s::text[]) c
+                               WHERE left(c, length(v.code)) = v.code))
             ORDER BY r.code, p.id""",
-        (division_id, street_code, at),
+        {
+            "division": division_id,
+            "street": scope.street_code,
+            "at": at,
+            "whole": scope.whole,
+            "codes": codes,
+        },
     ).fetchall()

@@ -16,6 +16,7 @@ from gridmap import incidents, planning
 from gridmap.data import demo as demo_data
 from gridmap.data import incidents as incident_data
 from gridmap.data import links, people, streets, workflow
+from gridmap.demo import accounts as demo_accounts
 from gridmap.placement import Placement
 
 PRESENT_SEED = 20261201
@@ -65,6 +66,7 @@ def load_demo(
         incident_data.add_parties(conn, code, parties)
         incident_data.set_reporters_to_grid_members(conn, code, result.batch_id)
         demo_data.insert_hotspots(conn, code, demo.hotspots)
+        demo_accounts.create(conn, code)
         now = load_present(conn, placement, demo, result.batch_id, today)
     return {
         "村（社区）": len(demo.villages),

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
 
-from gridmap import coords, db, params
+from gridmap import center_service, coords, db, params
 from gridmap.data import center as center_data
 from gridmap.errors import BadInput
 from gridmap.locate import locate
+from gridmap.web import access, users
 from layers.common import table
 from layers.incidents import popup
 
@@ -19,6 +20,7 @@ CRS = {"wgs84": "WGS84/CGCS2000，默认", "gcj02": "GCJ-02，高德、腾讯地
 
 
 @bp.get("/locate")
+@access.allow("center", "chain", "planner")
 def locate_point():
     """``GET /api/locate?lon=..&lat=..[&at=ISO-date][&crs=gcj02]``."""
     lon, lat = params.single(request.args, "lon"), params.single(request.args, "lat")
@@ -53,6 +55,7 @@ LAYERS = {"grids": "网格，默认", "cells": "500 米格网中显著的格子"
 
 
 @bp.get("/hotspots")
+@access.allow("center", "chain")
 def hotspots():
     """Hot and cold spots per grid (or per fishnet cell, ``layer=cells``) as GeoJSON, for the
     same filters as the governance center's page."""
@@ -62,7 +65,8 @@ def hotspots():
     with db.connection() as conn:
         f, _ref = center.current_filters(conn)
         result = center.analyse(conn, f, detail=(layer == "cells"))
-    rows = center.in_scope(result.grids, f) if layer == "grids" else result.cells
+    narrowed = center_service.narrowed(result.grids, f)
+    rows = narrowed if layer == "grids" else result.cells
     keep = ["code", "name", "count", "z", "p", "gi_bin"]
     if layer == "grids":
         keep += [
@@ -90,11 +94,12 @@ def hotspots():
         "features": features,
         "division": {"id": result.division["id"], "name": result.division["name"]},
         "period": {"from": f.date_from.isoformat(), "to": f.date_to.isoformat()},
-        "total": result.total,
+        "total": int(narrowed["count"].sum()) if len(narrowed) else 0,
     }
 
 
 @bp.get("/incidents")
+@access.allow("center", "chain")
 def incidents_in_view():
     """Incidents in a map view (``bbox=west,south,east,north``, ``zoom``) for the same filters.
 
@@ -105,19 +110,19 @@ def incidents_in_view():
 
     bbox = _bbox(params.single(request.args, "bbox"))
     zoom = params.integer(request.args, "zoom", "缩放级别 zoom", 0, 24, DETAIL_ZOOM)
-    street = current_app.config["STREET_CODE"]
+    scope = users.scope()
     now = datetime.now(UTC)
     with db.connection() as conn:
         f, _ref = center.current_filters(conn)
         if zoom < DETAIL_ZOOM:
-            counts = center_data.grids_in_view(conn, street, f, now, bbox)
+            counts = center_data.grids_in_view(conn, scope, f, now, bbox)
             return _bubbles("grids", counts, lambda c: [("网格", c["grid_code"])])
-        rows = center_data.in_view(conn, street, f, now, bbox, MARKER_LIMIT + 1)
+        rows = center_data.in_view(conn, scope, f, now, bbox, MARKER_LIMIT + 1)
         if len(rows) > MARKER_LIMIT:
             cell = (bbox[2] - bbox[0]) / 24  # about two dozen squares across the view
-            counts = center_data.clusters_in_view(conn, street, f, now, bbox, cell)
+            counts = center_data.clusters_in_view(conn, scope, f, now, bbox, cell)
             return _bubbles("squares", counts, lambda c: [])
-        people = center_data.people_of(conn, street, [r["id"] for r in rows])
+        people = center_data.people_of(conn, scope, [r["id"] for r in rows])
     items = [
         {
             "lat": r["lat"],

@@ -1,6 +1,8 @@
 """The governance center (综治中心): the hotspot map, its filters and the hotspot table.
 
-A 包片 leader's view is the same page narrowed to one package area (``?package_area=``).
+The same page serves everyone who follows cases: the center sees the street; a person of the
+six-level chain sees their own areas (their scope, from their assignments now), with their
+name, their counts and their overdue cases. The statistics stay the street's.
 """
 
 from __future__ import annotations
@@ -10,16 +12,16 @@ from urllib.parse import urlencode
 
 import shapely
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask_login import current_user
 
 import layers
-from gridmap import db, filters, params, timewindow
+from gridmap import center_service, db, filters, params
 from gridmap.analysis import Analysis
-from gridmap.data import areas, lookups, streets
+from gridmap.data import areas, cases, streets
 from gridmap.data import center as center_data
-from gridmap.data import incidents as incident_data
 from gridmap.errors import NotFound
 from gridmap.stats.emerging import CATEGORIES
-from gridmap.web import mapping
+from gridmap.web import access, mapping, users
 
 bp = Blueprint("center", __name__, url_prefix="/center")
 CELLS_NAME = "热点分析（Gi*，500 米格网）"
@@ -37,37 +39,22 @@ HOT = {
 
 
 def current_filters(conn) -> tuple[filters.Filters, dict]:
-    """The filters of this request, and the reference data they were checked against."""
-    street_code = current_app.config["STREET_CODE"]
-    ref = incident_data.reference(conn)
-    places = lookups.area_codes(conn, street_code)
-    # The default period ends with the newest incident, but never after today: one row dated
-    # in the future must not move every page's period there.
-    newest = timewindow.not_after_today(
-        center_data.newest_day(conn, street_code) or timewindow.today()
-    )
-    return filters.parse(request.args, ref, newest, places), ref
+    """The filters of this request, within the signed-in person's scope."""
+    return center_service.current_filters(conn, users.scope(), request.args)
 
 
 def analyse(conn, f: filters.Filters, detail: bool = True) -> Analysis:
     analyst = current_app.extensions["gridmap.analyst"]
-    street_code = current_app.config["STREET_CODE"]
-    return analyst.analyse(conn, street_code, f, datetime.now(UTC), detail=detail)
-
-
-def in_scope(grids, f: filters.Filters):
-    """The grids of the package area or village the view is narrowed to."""
-    if f.village:
-        return grids[grids["code"].str.startswith(f.village)]
-    if f.package_area:
-        return grids[grids["package_area_code"] == f.package_area]
-    return grids
+    return center_service.analyse(analyst, conn, users.scope(), f, detail=detail)
 
 
 @bp.get("/")
+@access.allow("center", "chain")
 def page():
     street_code = current_app.config["STREET_CODE"]
+    scope = users.scope()
     metric = params.choice(request.args, "metric", "着色指标 metric", METRICS, "rate")
+    now = datetime.now(UTC)
     with db.connection() as conn:
         street = streets.get(conn, street_code)
         if street is None:
@@ -76,9 +63,29 @@ def page():
         result = analyse(conn, f)
         pas = areas.package_areas(conn, result.division["id"], result.at)
         vills = areas.villages(conn, result.division["id"])
-        resources = center_data.resources(conn, street_code, result.division["id"], result.at)
-    grids = in_scope(result.grids, f)
-    m = _map(grids, result, pas, vills, resources, f, metric)
+        resources = center_data.resources(conn, scope, result.division["id"], result.at)
+        mine = None
+        if not scope.whole:
+            mine = {
+                "summary": cases.summary(conn, scope, now),
+                "overdue": cases.open_cases(conn, scope, now, overdue=True, limit=20),
+            }
+    visible = {g["package_area_code"] for g in result.grids.to_dict("records")}
+    shown_villages = {g["village_code"] for g in result.grids.to_dict("records")}
+    if not scope.whole:  # the areas of the person's grids, and figures only for whole ones
+        pas = [p for p in pas if p["code"] in visible]
+        vills = [v for v in vills if v["code"] in shown_villages]
+        whole = [
+            v
+            for v in vills
+            if scope.allows_grid(
+                {"village_code": v["code"], "package_area_code": v["package_area_code"]}
+            )
+        ]
+    else:
+        whole = vills
+    grids = center_service.narrowed(result.grids, f)
+    m = _map(grids, result, pas, whole, resources, f, metric)
     return render_template(
         "center.html",
         street=street,
@@ -90,9 +97,12 @@ def page():
         package_areas=pas,
         villages=vills,
         states=filters.STATES,
-        total=int(grids["count"].sum()),
+        total=int(grids["count"].sum()) if len(grids) else 0,
         hotspots=_table(grids),
         scope_name=_scope_name(f, pas, vills),
+        scope=scope,
+        mine=mine,
+        person=current_user.display_name,
     )
 
 
@@ -101,7 +111,8 @@ def _map(grids, result: Analysis, pas, vills, resources, f, metric):
         pa["code"]: layers.common.PALETTE[i % len(layers.common.PALETTE)]
         for i, pa in enumerate(pas)
     }
-    west, south, east, north = shapely.total_bounds(shapely.from_geojson(list(grids["geojson"])))
+    outlines = list(grids["geojson"]) or [result.division["boundary"]]
+    west, south, east, north = shapely.total_bounds(shapely.from_geojson(outlines))
     m = mapping.new_map(current_app.config, [[south, west], [north, east]])
     rows = grids.assign(parent=grids["village_name"]).to_dict("records")
     registry = layers.REGISTRY
@@ -143,11 +154,7 @@ def _map(grids, result: Analysis, pas, vills, resources, f, metric):
 
 def _village_rows(grids, vills) -> list[dict]:
     """Grid counts and households summed per village, on the village outlines."""
-    sums = (
-        grids.assign(village=grids["code"].str[:12])
-        .groupby("village")[["count", "households"]]
-        .sum()
-    )
+    sums = grids.groupby("village_code")[["count", "households"]].sum()
     rows = []
     for v in vills:
         if v["code"] not in sums.index:

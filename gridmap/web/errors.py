@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from gridmap import params
@@ -30,6 +31,7 @@ PAGE_MESSAGES = {404: "没有这个页面。"}
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(GridmapError, _render)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)
@@ -53,6 +55,18 @@ def _render(error: GridmapError):
     if _wants_json():
         return error.to_dict(), error.status
     return render_template("error.html", message=error.message, details=error.details), error.status
+
+
+CSRF_REFUSED = (
+    "提交被拒绝：页面已过期或来源无法确认（缺少或无效的防伪令牌）。请刷新页面后重试；"
+    "接口调用请在 X-CSRFToken 请求头中带上页面给出的令牌。"
+)
+
+
+def _csrf(error: CSRFError):
+    if _wants_json():
+        return {"error": "csrf", "message": CSRF_REFUSED}, 400
+    return render_template("error.html", message=CSRF_REFUSED, details=None), 400
 
 
 def _http(error: HTTPException):

@@ -9,13 +9,14 @@ import layers
 from gridmap import db
 from gridmap.data import areas, streets
 from gridmap.errors import NotFound
-from gridmap.web import mapping
+from gridmap.web import access, mapping
 from gridmap.web.api import parse_at
 
 bp = Blueprint("overview", __name__)
 
 
 @bp.get("/")
+@access.allow("center", "chain", "planner", "admin")
 def street_map():
     street_code = current_app.config["STREET_CODE"]
     at = parse_at(request.args.get("at"))

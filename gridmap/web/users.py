@@ -1,0 +1,115 @@
+"""Who is asking: the signed-in account (Flask-Login), its session's limits, and its scope.
+
+A session names an account and the account's session epoch; disabling or resetting the account
+bumps the epoch, so every live session of it ends at its next request. A session also ends
+after ``SESSION_IDLE_MINUTES`` without a request and ``SESSION_MAX_HOURS`` after sign-in.
+The scope (gridmap.scope) is worked out once per request from the account's person and the
+assignments in force at that moment.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from flask import Flask, current_app, g, session
+from flask_login import LoginManager, UserMixin, current_user, logout_user
+
+from gridmap import db
+from gridmap.data import accounts
+from gridmap.scope import Scope
+
+login_manager = LoginManager()
+
+
+class User(UserMixin):
+    def __init__(self, account: dict):
+        self.account = account
+
+    def get_id(self) -> str:
+        return f"{self.account['id']}:{self.account['session_epoch']}"
+
+    @property
+    def role(self) -> str:
+        return self.account["role"]
+
+    @property
+    def username(self) -> str:
+        return self.account["username"]
+
+    @property
+    def must_set_password(self) -> bool:
+        return bool(self.account["must_set_password"])
+
+    @property
+    def display_name(self) -> str:
+        return self.account["person_name"] or self.account["role_name"]
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app, add_context_processor=False)  # templates get `viewer`
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_MAX_HOURS"]) * 3600
+    app.before_request(_session_limits)
+    app.context_processor(_viewer)
+
+
+def _viewer() -> dict:
+    """The signed-in user for templates, only if already loaded for this request: an error page
+    (the database away) must render without asking the database again."""
+    user = g.get("_login_user")
+    return {"viewer": user if user is not None and user.is_authenticated else None}
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> User | None:
+    try:
+        account_id, epoch = (int(x) for x in user_id.split(":"))
+    except ValueError:
+        return None
+    with db.connection() as conn:
+        account = accounts.by_id(conn, current_app.config["STREET_CODE"], account_id)
+    if account is None or account["session_epoch"] != epoch or not usable(account):
+        return None
+    return User(account)
+
+
+def usable(account: dict, now: datetime | None = None) -> bool:
+    """Whether the account may be signed in at all: not disabled, its person still here."""
+    now = now or datetime.now(UTC)
+    left = account["person_left_at"]
+    return account["disabled_at"] is None and (left is None or left > now)
+
+
+def start_session(user: User) -> None:
+    session.clear()
+    session.permanent = True
+    session["since"] = session["seen"] = int(time.time())
+
+
+def _session_limits() -> None:
+    """End a session that has been idle, or open, for too long (before access is checked)."""
+    if "_user_id" not in session:
+        return
+    now = int(time.time())
+    idle = int(current_app.config["SESSION_IDLE_MINUTES"]) * 60
+    longest = int(current_app.config["SESSION_MAX_HOURS"]) * 3600
+    if now - session.get("seen", 0) > idle or now - session.get("since", 0) > longest:
+        logout_user()
+        session.clear()
+        g.session_expired = True
+        return
+    session["seen"] = now
+
+
+def scope() -> Scope:
+    """The scope of this request (computed once, at the moment of asking)."""
+    if "scope" not in g:
+        street = current_app.config["STREET_CODE"]
+        if not current_user.is_authenticated:
+            g.scope = Scope.of_areas(street, {})
+        else:
+            with db.connection() as conn:
+                g.scope = accounts.scope_of(conn, current_user.account, datetime.now(UTC))
+    return g.scope
