@@ -20,7 +20,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from gridmap.placement import Placement
     from gridmap.web import (
         access,
+        admin,
         api,
+        audit,
+        cases,
         center,
         compress,
         errors,
@@ -56,4 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(overview.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(center.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(cases.bp)
     return app

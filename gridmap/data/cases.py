@@ -140,3 +140,60 @@ def closed_between(
     ).fetchall()
     return {r["grid_code"]: r["n"] for r in rows}
 
+
+def one(conn: psycopg.Connection, scope: Scope, incident_id: int, now: datetime) -> dict | None:
+    """One case, if it is in the scope (None either way otherwise: a case outside the scope is
+    answered exactly like one that does not exist)."""
+    allowed, params = scope.where("i")
+    return conn.execute(
+        sql.SQL(
+            """SELECT i.id, i.kind, k.name AS kind_name, i.category,
+                      coalesce(cat.name, i.category) AS category_name, i.status,
+                      s.name AS status_name, s.is_final, i.title, i.description, i.occurred_at,
+                      i.reported_at, i.status_since, i.due_at, i.closed_at, i.grid_code,
+                      i.village_code, i.package_area_code, c.light, c.days_left
+                 FROM incident i
+                 JOIN incident_kind k ON k.code = i.kind
+                 JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
+                 LEFT JOIN incident_category cat ON cat.kind = i.kind AND cat.code = i.category
+                CROSS JOIN LATERAL gm_clock(i.status_since, i.due_at, i.closed_at, %(now)s) c
+                WHERE {} AND i.id = %(id)s"""
+        ).format(allowed),
+        {**params, "id": incident_id, "now": now},
+        prepare=False,
+    ).fetchone()
+
+
+def history(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[dict]:
+    """The case's events (transitions and extensions), oldest first, if it is in the scope."""
+    allowed, params = scope.where("i")
+    return conn.execute(
+        sql.SQL(
+            """SELECT e.at, e.kind, e.from_status, e.to_status, t.name AS to_name, e.reason,
+                      e.due_at, p.name AS by_name
+                 FROM incident i
+                 JOIN incident_event e ON e.street_code = i.street_code AND e.incident_id = i.id
+                 LEFT JOIN incident_status t ON t.kind = i.kind AND t.code = e.to_status
+                 LEFT JOIN person p ON p.street_code = e.street_code AND p.id = e.by_person
+                WHERE {} AND i.id = %(id)s ORDER BY e.at, e.id"""
+        ).format(allowed),
+        {**params, "id": incident_id},
+        prepare=False,
+    ).fetchall()
+
+
+def parties(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[dict]:
+    """The case's parties with their personal data as stored (for the caller to mask, or to
+    show to a handler with an audit record written in the same transaction)."""
+    allowed, params = scope.where("i")
+    return conn.execute(
+        sql.SQL(
+            """SELECT pa.id, pa.role, pa.name, pa.id_number, pa.phone, pa.address
+                 FROM incident i
+                 JOIN incident_party pa ON pa.street_code = i.street_code
+                      AND pa.incident_id = i.id
+                WHERE {} AND i.id = %(id)s ORDER BY pa.id"""
+        ).format(allowed),
+        {**params, "id": incident_id},
+        prepare=False,
+    ).fetchall()
