@@ -38,8 +38,13 @@ class OnDemand(MacroElement):
                                   className: 'marker-cluster marker-cluster-' + size,
                                   iconSize: L.point(40, 40)});
             }
+            // Opening a popup pans the map to fit it; reloading then would clear the marker
+            // and close its popup. While a popup is open the markers stay; closing it reloads.
+            var open = false;
+            map.on('popupopen', function () { open = true; });
+            map.on('popupclose', function () { open = false; load(); });
             function load() {
-                if (!map.hasLayer(cluster)) { return; }
+                if (!map.hasLayer(cluster) || open) { return; }
                 var b = map.getBounds(), mine = ++seq;
                 var url = base + '&bbox=' + [b.getWest(), b.getSouth(), b.getEast(),
                                              b.getNorth()].join(',') + '&zoom=' + map.getZoom();
@@ -114,7 +119,8 @@ def popup(row: dict, people_labels: dict[str, str]) -> str:
         ("标题", row["title"]),
         ("情况", row["description"]),
         ("发生时间", f"{local(row['occurred_at']):%Y-%m-%d %H:%M}"),
-        ("状态", row["status_name"]),
+        # The filter's words (办理中 / 已办结) with the workflow's own state.
+        ("状态", f"{'已办结' if row['is_final'] else '办理中'}（{row['status_name']}）"),
         ("网格", row["grid_code"]),
     ]
     if row.get("due_at") is not None and not row["is_final"]:

@@ -12,3 +12,22 @@
     row.addEventListener('keydown', function (e) { if (e.key === 'Enter') { zoom(); } });
   });
 })();
+
+// 选择片区后，村（社区）列表只列出该片区的村（社区）；已选的村若不在其中则清空。
+(function () {
+  var area = document.querySelector('select[name=package_area]');
+  var village = document.querySelector('select[name=village]');
+  if (!area || !village) { return; }
+  function narrow() {
+    var chosen = area.value;
+    Array.prototype.forEach.call(village.options, function (o) {
+      var pa = o.getAttribute('data-package-area');
+      var fits = !chosen || !pa || pa === chosen;
+      o.hidden = !fits;
+      o.disabled = !fits;
+      if (!fits && o.selected) { village.value = ''; }
+    });
+  }
+  area.addEventListener('change', narrow);
+  narrow();
+})();

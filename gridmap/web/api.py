@@ -50,7 +50,12 @@ def parse_at(text: str | None) -> datetime:
 
 MARKER_LIMIT = 500  # more incidents than this in a view are shown as counts per square
 DETAIL_ZOOM = 14  # below this zoom a view shows counts per grid
-PEOPLE = {"package_leader": "包片领导", "village_secretary": "村书记", "grid_member": "网格员"}
+# The people who answered for the place when the incident happened (时任), not those of today.
+PEOPLE = {
+    "package_leader": "时任包片领导",
+    "village_secretary": "时任村书记",
+    "grid_member": "时任网格员",
+}
 LAYERS = {"grids": "网格，默认", "cells": "500 米格网中显著的格子"}
 
 
