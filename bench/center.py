@@ -196,6 +196,20 @@ def get(client, url: str):
     return r
 
 
+def signed_in(client, username: str = "center"):
+    """Sign the client in through the sign-in form, as a browser does (issue 8)."""
+    from gridmap.demo import accounts as demo_accounts
+
+    form = client.get("/signin").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    r = client.post(
+        "/signin",
+        data={"username": username, "password": demo_accounts.PASSWORD, "csrf_token": token},
+    )
+    assert r.status_code == 302, r.status_code
+    return client
+
+
 def first_view(client) -> dict:
     t, page = best(lambda: get(client, "/center/"))
     html = (
@@ -296,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             boundary = shapely.from_wkt(row["wkt"])
         app = create_app({**settings, "TESTING": True})
         weights.warm_up()
-        client = app.test_client()
+        client = signed_in(app.test_client())  # every request as a signed-in center user
         loaded = 0
         for n in sizes:
             with db.connect(settings) as conn:

@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 import psycopg
 
+from gridmap.clock import local
 from gridmap.data.dberrors import refusals
 from gridmap.errors import BadInput, NotFound
 
@@ -168,7 +169,8 @@ def add_assignment(
         raise BadInput(f"没有“{role}”这种职责。")
     if not found["exists"]:
         raise BadInput(
-            f"“{scope_code}”不是 {start:%Y-%m-%d} 生效划分中的{_LEVEL_NAMES[found['scope']]}代码。"
+            f"“{scope_code}”不是 {local(start):%Y-%m-%d} 生效划分中的"
+            f"{_LEVEL_NAMES[found['scope']]}代码。"
         )
     try:
         with conn.transaction(), refusals():

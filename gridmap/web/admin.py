@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from gridmap import db, params, passwords
+from gridmap.clock import local
 from gridmap.data import accounts, audit, people
 from gridmap.errors import BadInput, GridmapError
 from gridmap.web import access
@@ -160,7 +161,7 @@ def person_leaves(person_id: int):
         at = _moment("at", "离任日期")
         with db.connection() as conn:
             people.end_person(conn, _street(), person_id, at)
-            _log(conn, "person_changed", f"{person_id} 离任 {at:%Y-%m-%d}")
+            _log(conn, "person_changed", f"{person_id} 离任 {local(at):%Y-%m-%d}")
     except GridmapError as refused:
         return _people_page(message=refused.message, status=refused.status)
     return _people_page(message=f"人员 {person_id} 已登记离任，其任职同时结束。")
@@ -189,7 +190,7 @@ def end_assignment(assignment_id: int):
         at = _moment("at", "截止日期")
         with db.connection() as conn:
             people.end_assignment(conn, _street(), assignment_id, at)
-            _log(conn, "assignment_ended", f"{assignment_id} 截止 {at:%Y-%m-%d}")
+            _log(conn, "assignment_ended", f"{assignment_id} 截止 {local(at):%Y-%m-%d}")
     except GridmapError as refused:
         return _people_page(message=refused.message, status=refused.status)
     return _people_page(message=f"任职 {assignment_id} 已结束。")
