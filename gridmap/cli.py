@@ -110,12 +110,20 @@ def db_migrate(obj: Context) -> None:
 @db_group.command("maintain")
 @click.pass_obj
 def db_maintain(obj: Context) -> None:
-    """维护：合并汇总表的追加行。可定时运行；gridmap serve 每隔几分钟自动运行。"""
-    from gridmap import maintenance
+    """维护：合并汇总表的追加行，补全当事人身份证号摘要。可定时运行；gridmap serve 每隔几分钟
+    自动合并汇总表。"""
+    from gridmap import maintenance, pii
+    from gridmap.data import incidents as incident_data
 
     with db.connect(obj.config) as conn:
         rows = maintenance.run(conn, obj.config["STREET_CODE"])
+        with conn.transaction():
+            keyed = incident_data.rekey_parties(
+                conn, obj.config["STREET_CODE"], pii.key_of(obj.config)
+            )
     click.echo("另一进程正在合并汇总表。" if rows < 0 else f"汇总表已合并，现有 {rows} 行。")
+    if keyed:
+        click.echo(f"已为 {keyed} 名当事人补全身份证号摘要。")
 
 
 @main.command("demo")

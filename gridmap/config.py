@@ -47,6 +47,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", 8050, "网页服务端口。"),
     Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "会话签名密钥；生产环境必须更换（否则拒绝启动）。"),
     Setting(
+        "PII_KEY", "", "识别重复信访人所用身份证号摘要（HMAC）的密钥；留空则由 SECRET_KEY 派生。"
+    ),
+    Setting(
         "DEMO",
         False,
         "示意模式：允许默认密钥，登录页列出示意账号（仅用于 gridmap run-demo 与测试）。",

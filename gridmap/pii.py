@@ -9,6 +9,9 @@ case page, to the people handling the case, on an explicit request that is audit
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 FIELDS = {"name": "姓名", "id_number": "身份证号", "phone": "电话", "address": "住址"}
 
 
@@ -47,3 +50,20 @@ def masked(party: dict) -> dict:
         "phone": mask_phone(party.get("phone")),
         "address": mask_address(party.get("address")),
     }
+
+
+def key_of(config: dict) -> bytes:
+    """The key of the ID-number hash: PII_KEY, or one derived from SECRET_KEY."""
+    if config.get("PII_KEY"):
+        return str(config["PII_KEY"]).encode()
+    secret = str(config.get("SECRET_KEY") or "").encode()
+    return hmac.new(secret, b"gridmap-pii-id-key-v1", hashlib.sha256).digest()
+
+
+def id_key(id_number: str | None, key: bytes) -> str | None:
+    """A keyed hash of an ID-card number (spaces and case ignored): the same person's number
+    gives the same value on every case, and the value gives nothing back without the key."""
+    normal = "".join((id_number or "").split()).upper()
+    if not normal:
+        return None
+    return hmac.new(key, normal.encode(), hashlib.sha256).hexdigest()[:32]

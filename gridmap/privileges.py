@@ -37,7 +37,7 @@ APP: dict[str, str] = {
     "incident_category": READ,
     "load_batch": "SELECT, INSERT (street_code, source, rows, tallied)",
     "incident": "SELECT, INSERT, UPDATE (title, description, details, category, reported_by)",
-    "incident_party": "SELECT, INSERT",
+    "incident_party": "SELECT, INSERT, UPDATE (id_key)",
     "incident_event": READ,
     "incident_link": "SELECT, INSERT",
     "incident_responsible": READ,

@@ -19,8 +19,14 @@ ROLES = {  # the demo's accounts, one per kind
 }
 # A value for each path parameter a route may have; a route with another one fails the test
 # until it is given one here (so a new route is walked too).
-SAMPLES = {"account_id": "1", "action": "reset", "person_id": "1", "assignment_id": "1",
-           "filename": "gridmap.css", "incident_id": "1"}
+SAMPLES = {
+    "account_id": "1",
+    "action": "reset",
+    "person_id": "1",
+    "assignment_id": "1",
+    "filename": "gridmap.css",
+    "incident_id": "1",
+}
 
 
 def routes(app):

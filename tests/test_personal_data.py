@@ -22,6 +22,10 @@ def test_the_masks():
     assert pii.mask_id_number(ID) == "4201**********1234"
     assert pii.mask_phone(PHONE) == "138****5678"
     assert pii.mask_name("") == "" and pii.mask_phone(None) == ""
+    key = pii.key_of({"SECRET_KEY": "s" * 40})
+    assert pii.id_key("42011419900101123x", key) == pii.id_key(" 42011419900101123X ", key)
+    assert pii.id_key(ID, key) != pii.id_key(ID, pii.key_of({"PII_KEY": "another"}))
+    assert len(pii.id_key(ID, key)) == 32 and pii.id_key("", key) is None
 
 
 @pytest.fixture()
@@ -56,6 +60,7 @@ def case(settings, conn, owner, placement):
                 }
             ]
         ),
+        pii.key_of(settings),
     )
     conn.commit()
     app = create_app({**settings, "STREET_CODE": st.CODE, "TESTING": True})
@@ -102,6 +107,56 @@ def test_a_case_outside_the_scope_is_not_there(case, conn):
     )
     assert r.status_code == 404 and NAME not in r.get_data(as_text=True)
     assert audit.entries(conn, st.CODE, action="view_personal") == []
+
+
+def test_a_repeat_petitioner_is_recognised_without_their_id_number(case, conn, placement, settings):
+    app, first = case
+    frame = pd.DataFrame(
+        [
+            {
+                "kind": "petition",
+                "status": "registered",
+                "lon": 114.006,
+                "lat": 30.006,
+                "occurred_at": "2026-07-01 10:00",
+                "reported_at": "2026-07-01 11:00",
+                "title": "再次信访",
+            }
+        ]
+    )
+    again = incidents.incident_ids(
+        conn, st.CODE, incidents.load(conn, placement, st.CODE, frame, source="t2")
+    )[0]
+    incident_data.add_parties(
+        conn,
+        st.CODE,
+        pd.DataFrame(
+            [
+                {
+                    "incident_id": again,
+                    "role": "信访人",
+                    "name": "张三丰",
+                    "id_number": ID,
+                    "phone": None,
+                }
+            ]
+        ),
+        pii.key_of(settings),
+    )
+    conn.commit()
+    keys = conn.execute(
+        "SELECT DISTINCT id_key FROM incident_party WHERE street_code = %s", (st.CODE,)
+    ).fetchall()
+    assert len(keys) == 1 and ID not in keys[0]["id_key"]
+    page = sign_in(app.test_client(), "member1").get(f"/cases/{again}").get_data(as_text=True)
+    assert "重复信访" in page and f"/cases/{first}" in page and ID not in page
+    other = sign_in(app.test_client(), "secretary2").get(f"/cases/{again}")
+    assert other.status_code == 404
+    # Rows stored without their hash (before migration 0016) get it from `gridmap db maintain`.
+    conn.execute("UPDATE incident_party SET id_key = NULL WHERE street_code = %s", (st.CODE,))
+    assert incident_data.rekey_parties(conn, st.CODE, pii.key_of(settings)) == 2
+    assert incident_data.rekey_parties(conn, st.CODE, pii.key_of(settings)) == 0
+    conn.rollback()
 
 
 def test_personal_data_never_reaches_the_map(case):

@@ -197,3 +197,24 @@ def parties(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[di
         {**params, "id": incident_id},
         prepare=False,
     ).fetchall()
+
+
+def repeats(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[dict]:
+    """Other cases in the scope naming a party of this one by the same ID number, recognised
+    by its keyed hash (migration 0016) without reading the number."""
+    allowed, params = scope.where("i")
+    return conn.execute(
+        sql.SQL(
+            """SELECT DISTINCT i.id, i.occurred_at, k.name AS kind_name, i.title, mine.role
+                 FROM incident_party mine
+                 JOIN incident_party same ON same.street_code = mine.street_code
+                      AND same.id_key = mine.id_key AND same.incident_id <> mine.incident_id
+                 JOIN incident i ON i.street_code = same.street_code AND i.id = same.incident_id
+                 JOIN incident_kind k ON k.code = i.kind
+                WHERE mine.street_code = %(scope_street)s AND mine.incident_id = %(id)s
+                  AND mine.id_key IS NOT NULL AND {}
+                ORDER BY i.occurred_at"""
+        ).format(allowed),
+        {**params, "id": incident_id},
+        prepare=False,
+    ).fetchall()

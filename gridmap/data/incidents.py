@@ -7,6 +7,7 @@ import pandas as pd
 import psycopg
 from psycopg.copy import QueuedLibpqWriter
 
+from gridmap import pii
 from gridmap.data import pgbinary
 
 
@@ -228,17 +229,48 @@ def ids_of_batch(conn: psycopg.Connection, street_code: str, batch_id: int) -> l
     return [r["id"] for r in rows]
 
 
-def add_parties(conn: psycopg.Connection, street_code: str, parties: pd.DataFrame) -> None:
-    """Personal data of parties (incident_id, role, name, id_number, phone)."""
+def add_parties(
+    conn: psycopg.Connection, street_code: str, parties: pd.DataFrame, key: bytes
+) -> None:
+    """Personal data of parties (incident_id, role, name, id_number, phone), each with the
+    keyed hash of its ID number (gridmap.pii.id_key) under ``key``."""
     with (
         conn.cursor() as cur,
         cur.copy(
-            "COPY incident_party (street_code, incident_id, role, name, id_number, phone)"
+            "COPY incident_party (street_code, incident_id, role, name, id_number, phone, id_key)"
             " FROM STDIN"
         ) as copy,
     ):
         for r in parties.itertuples(index=False):
-            copy.write_row((street_code, int(r.incident_id), r.role, r.name, r.id_number, r.phone))
+            copy.write_row(
+                (
+                    street_code,
+                    int(r.incident_id),
+                    r.role,
+                    r.name,
+                    r.id_number,
+                    r.phone,
+                    pii.id_key(r.id_number, key),
+                )
+            )
+
+
+def rekey_parties(conn: psycopg.Connection, street_code: str, key: bytes) -> int:
+    """Give every party with an ID number its keyed hash under ``key`` (rows stored before
+    migration 0016, or after PII_KEY changed); returns how many changed."""
+    rows = conn.execute(
+        "SELECT id, id_number, id_key FROM incident_party"
+        " WHERE street_code = %s AND id_number IS NOT NULL",
+        (street_code,),
+    ).fetchall()
+    changed = [(pii.id_key(r["id_number"], key), r["id"]) for r in rows]
+    changed = [(k, i) for (k, i), r in zip(changed, rows, strict=True) if k != r["id_key"]]
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE incident_party SET id_key = %s WHERE street_code = %s AND id = %s",
+            [(k, street_code, i) for k, i in changed],
+        )
+    return len(changed)
 
 
 def get(conn: psycopg.Connection, street_code: str, incident_id: int) -> dict | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import psycopg
 
-from gridmap import incidents, planning
+from gridmap import config, incidents, pii, planning
 from gridmap.data import demo as demo_data
 from gridmap.data import incidents as incident_data
 from gridmap.data import links, people, streets, workflow
@@ -28,13 +28,18 @@ def is_loaded(conn: psycopg.Connection, street_code: str = "420114004") -> bool:
 
 
 def load_demo(
-    conn: psycopg.Connection, placement: Placement | None = None, today: pd.Timestamp | None = None
+    conn: psycopg.Connection,
+    placement: Placement | None = None,
+    today: pd.Timestamp | None = None,
+    pii_key: bytes | None = None,
 ) -> dict:
     """Replace the demo street with a freshly generated one, up to ``today`` (now by default);
-    returns headline figures."""
+    returns headline figures. ``pii_key``: the key of the parties' ID-number hashes (by default
+    the one the settings give, gridmap.pii.key_of)."""
     from gridmap.demo import build
 
     demo = build()
+    key = pii_key or pii.key_of(config.load())
     placement = placement or Placement()
     code = demo.street_code
     with conn.transaction():
@@ -63,11 +68,11 @@ def load_demo(
         parties = demo.parties.assign(
             incident_id=[incident_ids[i] for i in demo.parties["incident_index"]]
         )
-        incident_data.add_parties(conn, code, parties)
+        incident_data.add_parties(conn, code, parties, key)
         incident_data.set_reporters_to_grid_members(conn, code, result.batch_id)
         demo_data.insert_hotspots(conn, code, demo.hotspots)
         demo_accounts.create(conn, code)
-        now = load_present(conn, placement, demo, result.batch_id, today)
+        now = load_present(conn, placement, demo, result.batch_id, today, key)
     return {
         "村（社区）": len(demo.villages),
         "网格": len(demo.grids),
@@ -79,7 +84,9 @@ def load_demo(
     }
 
 
-def load_present(conn, placement, demo, batch_2023: int, today: pd.Timestamp | None) -> int:
+def load_present(
+    conn, placement, demo, batch_2023: int, today: pd.Timestamp | None, key: bytes
+) -> int:
     """2024's follow-up of the cases open at the end of 2023, and the current year up to
     ``today``, through the workflow; returns the current year's number of cases."""
     from gridmap.demo import present
@@ -96,7 +103,7 @@ def load_present(conn, placement, demo, batch_2023: int, today: pd.Timestamp | N
     result = incidents.load(conn, placement, code, plan.cases, source="示意数据（今年）")
     ids = incidents.incident_ids(conn, code, result)
     incident_data.add_parties(
-        conn, code, plan.parties.assign(incident_id=ids[plan.parties["case"]])
+        conn, code, plan.parties.assign(incident_id=ids[plan.parties["case"]]), key
     )
     incident_data.set_reporters_to_grid_members(conn, code, result.batch_id)
     members = demo_data.reporters(conn, code, result.batch_id)

@@ -29,6 +29,7 @@ def _load(conn, incident_id: int) -> tuple[dict, list[dict]]:
     case = cases.one(conn, scope, incident_id, datetime.now(UTC))
     if case is None:
         raise NotFound(UNKNOWN)
+    case["repeats"] = cases.repeats(conn, scope, incident_id)
     return case, cases.history(conn, scope, incident_id)
 
 
