@@ -179,6 +179,63 @@ def query_timings(conn) -> dict[str, tuple[float, float]]:
     return out
 
 
+# The same questions counted from the incidents, as the code before issue 7 asked them: the
+# baseline of the same run, so that a slow machine shows as a slow machine.
+DIRECT = {
+    "part-month period": """SELECT grid_code, gm_month(occurred_at), count(*) FROM incident
+        WHERE street_code = %(s)s AND occurred_at >= %(ps)s AND occurred_at < %(pe)s
+          AND kind = ANY(%(k)s) GROUP BY 1, 2""",
+    "100 m bins (a year)": """SELECT floor(ST_X(geom) / 0.001)::int,
+               floor(ST_Y(geom) / 0.0009)::int, count(*) FROM incident
+        WHERE street_code = %(s)s AND occurred_at >= %(ys)s AND occurred_at < %(ye)s
+          AND kind = ANY(%(k)s) GROUP BY 1, 2""",
+    "closed in a period": """SELECT grid_code, count(*) FROM incident
+        WHERE street_code = %(s)s AND closed_at >= %(ps)s AND closed_at < %(pe)s
+          AND kind = ANY(%(ck)s) GROUP BY 1""",
+}
+
+
+def direct_timings(conn) -> dict[str, float]:
+    """Best of 3 cold (fresh connections) for each DIRECT query."""
+    from datetime import date, datetime
+
+    from gridmap.clock import LOCAL
+    from gridmap.filters import Filters
+
+    today = datetime.now(LOCAL).date()
+    year = Filters(date(today.year - 1, today.month, 1), today)
+    part = Filters(date(today.year - 1, today.month, 5), today.replace(day=1))
+    args = {
+        "s": STREET,
+        "ps": part.start,
+        "pe": part.end,
+        "ys": year.start,
+        "ye": year.end,
+        "k": list(year.kinds),
+        "ck": ["dispute", "petition"],
+    }
+    out = {}
+    for name, query in DIRECT.items():
+        times = []
+        for _ in range(3):
+            with db.connect(SETTINGS) as fresh:
+                t = time.perf_counter()
+                fresh.execute(query, args, prepare=False).fetchall()
+                times.append(time.perf_counter() - t)
+        out[name] = min(times)
+    return out
+
+
+def print_direct(queries: dict, direct: dict) -> None:
+    print("\nThe same questions counted from the incidents (as before issue 7), same run, cold:")
+    for name, before in direct.items():
+        now = queries[name][0]
+        print(
+            f"  {name:<22} counted {before * 1000:7.1f} ms   now {now * 1000:6.1f} ms"
+            f"   {before / now:5.1f}× faster"
+        )
+
+
 def print_queries(results) -> None:
     print("\nEveryday queries (ms): cold = best of 3 on fresh connections, warm = 12th call on one")
     names = list(results[0][5])
@@ -321,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
             data = data_requests(client, boundary.bounds)
             with db.connect(settings) as conn:
                 queries = query_timings(conn)
+                direct = direct_timings(conn) if n == sizes[-1] else None
             if points is not None:
                 last_baseline = (n, *baseline(points))
                 base = last_baseline[1:] + ("",)
@@ -337,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  esda imported by the app:", "esda" in sys.modules and "(by this bench)" or "no")
     print_results(results)
     print_queries(results)
+    print_direct(results[-1][5], direct)
     print("\nGi* with FDR (gridmap, sparse product) vs esda.G_Local, 999 permutations")
     print(f"{'cells':>9} {'gridmap s':>10} {'esda s':>9} {'ratio':>7} {'max |Δz|':>10}")
     for n, ours, theirs, same in gi_star_timings():

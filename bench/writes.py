@@ -166,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             center_bench.SETTINGS = settings
             queries = center_bench.query_timings(conn)
+            direct = center_bench.direct_timings(conn)
             jobs, grids = open_cases(conn, 3 * args.changes)
             print(f"{len(jobs):,} open cases in {len(grids)} grids: {', '.join(grids)}")
             shipped, baseline, plain = (
@@ -217,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("targets: 0 deadlocks, 0 errors, the tally equal to a direct count")
     center_bench.print_queries([(args.incidents, None, None, None, None, queries)])
+    center_bench.print_direct(queries, direct)
     return 0
 
 

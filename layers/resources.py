@@ -16,7 +16,8 @@ OTHER = ("user", "gray")
 
 
 def build(rows: list[dict], show: bool = False) -> folium.FeatureGroup:
-    """``rows``: lat, lon, name, role, role_name, village_name. One GeoJSON layer per icon,
+    """``rows``: lat, lon, name, role, role_name, village_name (and phone, for the center).
+    One GeoJSON layer per icon,
     the people as point features whose popups are bound from their properties."""
     name = "法治资源（法律明白人、调解员、法律顾问）"
     group = folium.FeatureGroup(name=name, show=show)
@@ -30,7 +31,10 @@ def build(rows: list[dict], show: bool = False) -> folium.FeatureGroup:
 
 
 def _point(row: dict) -> dict:
-    popup = table(
-        [("姓名", row["name"]), ("身份", row["role_name"]), ("村（社区）", row["village_name"])]
-    )
+    """Shown at the village they serve (never at home); a phone only when the row has one,
+    which the data layer gives to the center alone (it dispatches them)."""
+    rows = [("姓名", row["name"]), ("身份", row["role_name"]), ("村（社区）", row["village_name"])]
+    if row.get("phone"):
+        rows.append(("联系电话", row["phone"]))
+    popup = table(rows)
     return point(row["lat"], row["lon"], {"popup": popup, "popup_options": {"maxWidth": 300}})

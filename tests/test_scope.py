@@ -120,3 +120,35 @@ def test_a_leader_lands_on_their_area_with_their_name_and_counts(small, conn):
     assert f'<td id="gm-open">{direct["open"]}</td>' in page
     assert f'<td id="gm-overdue">{direct["overdue"]}</td>' in page
     assert direct["open"] == 5
+
+
+def test_resources_are_shown_at_their_village_with_phones_for_the_center_only(conn, demo_loaded):
+    from gridmap.data import areas
+    from gridmap.data import center as center_data
+    from gridmap.scope import Scope
+
+    now = datetime.now(UTC)
+    street = "420114004"
+    division = areas.in_force(conn, street, now)["id"]
+    whole = center_data.resources(conn, Scope.street(street), division, now)
+    assert whole and all(r["phone"] for r in whole)
+    homes = {
+        (round(r["lon"], 6), round(r["lat"], 6))
+        for r in conn.execute(
+            "SELECT ST_X(home) AS lon, ST_Y(home) AS lat FROM person"
+            " WHERE street_code = %s AND home IS NOT NULL",
+            (street,),
+        )
+    }
+    assert homes and not {(round(r["lon"], 6), round(r["lat"], 6)) for r in whole} & homes
+    member = accounts.scope_of(conn, accounts.by_username(conn, street, "gridmember"), now)
+    mine = center_data.resources(conn, member, division, now)
+    assert mine and len(mine) < len(whole) and not any(r["phone"] for r in mine)
+
+
+def test_an_unknown_area_in_the_filters_is_a_chinese_400(client):
+    for query in ("package_area=XYZ", "village=123"):
+        page = client.get(f"/center/?{query}")
+        assert page.status_code == 400 and "未知的" in page.get_data(as_text=True)
+        api = client.get(f"/api/hotspots?{query}")
+        assert api.status_code == 400 and api.get_json()["error"] == "bad_input"
