@@ -20,6 +20,7 @@ from gridmap.data import incidents as incident_data
 from gridmap.data import links as link_data
 from gridmap.data import workflow
 from gridmap.errors import BadInput, NotFound
+from gridmap.scope import Scope
 
 COMMIT_HELP = "真正写入；不加则只检查并显示结果，不保存。"
 KINDS = {"holiday": "放假", "workday": "调休上班"}
@@ -62,7 +63,7 @@ def show(obj, incident_id: int) -> None:
     """显示事件、其办理期限与红黄绿灯、流转记录和关联。"""
     street = obj.config["STREET_CODE"]
     with db.connect(obj.config) as conn:
-        row = incident_data.get(conn, street, incident_id)
+        row = incident_data.get(conn, Scope.street(street), incident_id)
         if row is None:
             raise NotFound(f"事件 {incident_id} 不存在")
         _print(

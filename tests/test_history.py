@@ -10,6 +10,7 @@ from gridmap import incidents, planning
 from gridmap.data import incidents as incident_data
 from gridmap.errors import BadInput, Conflict
 from gridmap.locate import locate
+from gridmap.scope import Scope
 from tests import small_street as st
 
 U4_POINT = (114.015, 30.015)
@@ -40,7 +41,7 @@ def place_one(conn, placement, **kw) -> int:
 
 def people_of(conn, incident_id) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for row in incident_data.responsible(conn, st.CODE, incident_id):
+    for row in incident_data.responsible(conn, Scope.street(st.CODE), incident_id):
         out.setdefault(row["role"], []).append(row["name"])
     return out
 
@@ -57,7 +58,7 @@ def redrawn(conn, owner, placement):
 
 def test_old_incident_keeps_its_grid_and_people_after_a_new_division(conn, placement, redrawn):
     old, _ = redrawn
-    row = incident_data.get(conn, st.CODE, old)
+    row = incident_data.get(conn, Scope.street(st.CODE), old)
     assert (row["grid_code"], row["unit_code"]) == (st.G3, st.U4)
     assert people_of(conn, old) == {
         "package_leader": ["包二"],
@@ -69,7 +70,7 @@ def test_old_incident_keeps_its_grid_and_people_after_a_new_division(conn, place
 
 def test_new_incident_at_the_same_point_lands_in_the_new_grid(conn, placement, redrawn):
     new = place_one(conn, placement, when="2022-03-01 10:00")
-    row = incident_data.get(conn, st.CODE, new)
+    row = incident_data.get(conn, Scope.street(st.CODE), new)
     assert row["grid_code"] == st.G2
     assert row["division_id"] == redrawn[1]
     assert people_of(conn, new)["grid_member"] == ["网格员二接任"]

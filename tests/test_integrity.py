@@ -13,6 +13,7 @@ import pytest
 
 from gridmap import cluster
 from gridmap.data import people
+from gridmap.scope import Scope
 from tests import small_street as st
 
 INSERT = """
@@ -200,11 +201,13 @@ def test_a_person_who_leaves_keeps_their_name_on_the_incidents_of_their_time(
     result = incidents.load(conn, placement, st.CODE, frame, source="t")
     case = incident_data.ids_of_batch(conn, st.CODE, result.batch_id)[0]
     member = next(
-        r for r in incident_data.responsible(conn, st.CODE, case) if r["role"] == "grid_member"
+        r
+        for r in incident_data.responsible(conn, Scope.street(st.CODE), case)
+        if r["role"] == "grid_member"
     )
     people.end_person(conn, st.CODE, member["person_id"], pd.Timestamp("2022-03-01", tz=LOCAL))
     conn.commit()
-    after = [r["name"] for r in incident_data.responsible(conn, st.CODE, case)]
+    after = [r["name"] for r in incident_data.responsible(conn, Scope.street(st.CODE), case)]
     assert member["name"] in after  # still named on the incident of their time
     open_now = conn.execute(
         "SELECT count(*) AS n FROM assignment WHERE street_code = %s AND person_id = %s"

@@ -340,7 +340,7 @@ def test_a_batch_that_would_not_aggregate_is_counted_directly(conn, owner, place
     assert sum(n for _, _, n in months) == 80
     # Workflow changes to the left-out incidents leave the tally alone; reads stay exact.
     for incident_id in ids(conn, thin)[:10]:
-        row = incident_data.get(conn, st.CODE, incident_id)
+        row = incident_data.get(conn, Scope.street(st.CODE), incident_id)
         if row["status"] == "found":
             workflow.transition(conn, st.CODE, incident_id, "resolved")
     assert same(conn)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import psycopg
+from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from gridmap import pii
 from gridmap.data import pgbinary
+from gridmap.scope import Scope
 
 
 def reference(conn: psycopg.Connection) -> dict:
@@ -273,22 +275,33 @@ def rekey_parties(conn: psycopg.Connection, street_code: str, key: bytes) -> int
     return len(changed)
 
 
-def get(conn: psycopg.Connection, street_code: str, incident_id: int) -> dict | None:
+def get(conn: psycopg.Connection, scope: Scope, incident_id: int) -> dict | None:
+    """One incident, if it is in the scope."""
+    allowed, params = scope.where("i")
     return conn.execute(
-        """SELECT i.id, i.kind, k.name AS kind_name, i.category, i.status, s.name AS status_name,
-                  i.title, i.description, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
-                  i.occurred_at, i.reported_at, i.division_id, i.unit_code, i.grid_code,
-                  i.village_code, i.package_area_code
-             FROM incident i JOIN incident_kind k ON k.code = i.kind
-             JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
-            WHERE i.street_code = %s AND i.id = %s""",
-        (street_code, incident_id),
+        sql.SQL(
+            """SELECT i.id, i.kind, k.name AS kind_name, i.category, i.status,
+                      s.name AS status_name, i.title, i.description, ST_X(i.geom) AS lon,
+                      ST_Y(i.geom) AS lat, i.occurred_at, i.reported_at, i.division_id,
+                      i.unit_code, i.grid_code, i.village_code, i.package_area_code
+                 FROM incident i JOIN incident_kind k ON k.code = i.kind
+                 JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
+                WHERE {} AND i.id = %(id)s"""
+        ).format(allowed),
+        {**params, "id": incident_id},
     ).fetchone()
 
 
-def responsible(conn: psycopg.Connection, street_code: str, incident_id: int) -> list[dict]:
+def responsible(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[dict]:
+    """Who answered for the incident's place when it happened, if it is in the scope."""
+    allowed, params = scope.where("i")
     return conn.execute(
-        "SELECT role, role_name, level, person_id, name, title FROM incident_responsible"
-        " WHERE street_code = %s AND incident_id = %s ORDER BY level, person_id",
-        (street_code, incident_id),
+        sql.SQL(
+            """SELECT r.role, r.role_name, r.level, r.person_id, r.name, r.title
+                 FROM incident i
+                 JOIN incident_responsible r ON r.street_code = i.street_code
+                      AND r.incident_id = i.id
+                WHERE {} AND i.id = %(id)s ORDER BY r.level, r.person_id"""
+        ).format(allowed),
+        {**params, "id": incident_id},
     ).fetchall()
