@@ -1,9 +1,11 @@
-"""Coordinates on the way in: validation and GCJ-02 → WGS84.
+"""Coordinates on the way in: validation, and GCJ-02 or BD-09 → WGS84.
 
 gridmap stores WGS84 / CGCS2000 (EPSG:4326; the two differ by well under a metre here). Phone map
 SDKs and WeChat report GCJ-02 ("Mars" coordinates), offset by about 610 m at 侏儒山, which must be
 converted before anything is stored. The published one-step inverse is off by up to ~4.5 m; we
 iterate the forward transform instead (a fixed-point solve), which converges to centimetres.
+Baidu's SDKs report BD-09, a further distortion of GCJ-02 (about 1 km from WGS84 here); it is
+inverted the same way, then as GCJ-02.
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ import numpy as np
 from gridmap import params
 from gridmap.errors import BadInput
 
+SYSTEMS = {
+    "wgs84": "WGS84/CGCS2000（浏览器定位、GPS）",
+    "gcj02": "GCJ-02（高德、腾讯地图与微信）",
+    "bd09": "BD-09（百度地图）",
+}
+_X_PI = np.pi * 3000.0 / 180.0
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, as used by the GCJ-02 formula
 _EE = 0.00669342162296594323
 
@@ -75,3 +83,36 @@ def _offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * np.pi)
     dlon = (dlon * 180.0) / (_A / sqrt_magic * np.cos(rad) * np.pi)
     return dlon, dlat
+
+
+def gcj02_to_bd09(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Baidu's forward formula (as its SDKs apply it to GCJ-02)."""
+    x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def bd09_to_gcj02(lon: np.ndarray, lat: np.ndarray, tol: float = 1e-10) -> tuple:
+    """Invert BD-09 by fixed-point iteration on the forward formula (the usual closed-form
+    inverse is off by up to a few decimetres)."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    x, y = lon - 0.0065, lat - 0.006
+    for _ in range(30):
+        fx, fy = gcj02_to_bd09(x, y)
+        ex, ey = fx - lon, fy - lat
+        x, y = x - ex, y - ey
+        if np.all(np.abs(ex) < tol) and np.all(np.abs(ey) < tol):
+            break
+    return x, y
+
+
+def to_wgs84(lon, lat, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``crs`` (one of SYSTEMS) as WGS84, the system gridmap stores."""
+    if crs == "wgs84":
+        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if crs == "gcj02":
+        return gcj02_to_wgs84(lon, lat)
+    if crs == "bd09":
+        return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+    raise BadInput(f"未知的坐标系 {crs!r}：应为 " + "、".join(SYSTEMS))

@@ -16,20 +16,20 @@ from layers.common import table
 from layers.incidents import popup
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-CRS = {"wgs84": "WGS84/CGCS2000，默认", "gcj02": "GCJ-02，高德、腾讯地图与微信的坐标"}
+CRS = coords.SYSTEMS
 
 
 @bp.get("/locate")
 @access.allow("center", "chain", "planner")
 def locate_point():
-    """``GET /api/locate?lon=..&lat=..[&at=ISO-date][&crs=gcj02]``."""
+    """``GET /api/locate?lon=..&lat=..[&at=ISO-date][&crs=gcj02|bd09]``."""
     lon, lat = params.single(request.args, "lon"), params.single(request.args, "lat")
     if not lon or not lat:
         raise BadInput("请提供经度 lon 和纬度 lat，例如 /api/locate?lon=113.838&lat=30.4417")
     lon, lat = coords.parse_lonlat(lon, lat)
-    if params.choice(request.args, "crs", "坐标系 crs", CRS, "wgs84") == "gcj02":
-        x, y = coords.gcj02_to_wgs84([lon], [lat])
-        lon, lat = float(x[0]), float(y[0])
+    crs = params.choice(request.args, "crs", "坐标系 crs", CRS, "wgs84")
+    x, y = coords.to_wgs84([lon], [lat], crs)
+    lon, lat = float(x[0]), float(y[0])
     at = params.moment(request.args, "at", "时间") or datetime.now(UTC)
     with db.connection() as conn:
         return locate(
