@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         center,
         compress,
         errors,
+        incidents_api,
         overview,
         security,
         signin,
@@ -62,4 +63,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(incidents_api.bp)
     return app

@@ -49,6 +49,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PII_KEY", "", "识别重复信访人所用身份证号摘要（HMAC）的密钥；留空则由 SECRET_KEY 派生。"
     ),
+    Setting("PIN_MAX_ACCURACY_M", 100, "设备定位精度差于此米数时拒绝使用，仍可手动落点。"),
+    Setting("DUPLICATE_RADIUS_M", 200, "上报时提示此距离（米）内同类事件可能重复。"),
+    Setting("DUPLICATE_DAYS", 7, "上报时提示此天数内的同类事件可能重复。"),
     Setting(
         "DEMO",
         False,

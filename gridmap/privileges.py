@@ -54,6 +54,7 @@ APP: dict[str, str] = {
         " locked_until, disabled_at, session_epoch, password_set_at)"
     ),
     "audit_action": READ,
+    "api_receipt": "SELECT, INSERT",
     "audit_log": (
         "SELECT, INSERT (street_code, account_id, username, action, incident_id, fields,"
         " detail, remote_addr, user_agent)"

@@ -30,18 +30,32 @@ class Scope:
     whole: bool = False  # the whole street (the governance center; trusted commands)
     areas: dict[str, frozenset[str]] = field(default_factory=dict)  # level → codes
     label: str = ""  # what to call it on a page (e.g. 东片区)
+    # The roles the person acts in (the chain's role codes, or 'center'): which moves of a
+    # workflow they may make (workflow_transition.roles).
+    duties: frozenset[str] = frozenset()
 
     @classmethod
     def street(cls, street_code: str) -> Scope:
         """The whole street: the center, and the trusted writers (demo, loader, commands)."""
-        return cls(street_code, whole=True, label="全街道")
+        return cls(street_code, whole=True, label="全街道", duties=frozenset({"center"}))
 
     @classmethod
-    def of_areas(cls, street_code: str, areas: dict[str, set[str]], label: str = "") -> Scope:
+    def of_areas(
+        cls,
+        street_code: str,
+        areas: dict[str, set[str]],
+        label: str = "",
+        duties: set[str] | frozenset[str] = frozenset(),
+    ) -> Scope:
         unknown = set(areas) - set(LEVELS)
         if unknown:
             raise ValueError(f"unknown scope levels: {sorted(unknown)}")
-        return cls(street_code, areas={k: frozenset(v) for k, v in areas.items() if v}, label=label)
+        return cls(
+            street_code,
+            areas={k: frozenset(v) for k, v in areas.items() if v},
+            label=label,
+            duties=frozenset(duties),
+        )
 
     @property
     def empty(self) -> bool:

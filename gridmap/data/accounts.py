@@ -153,7 +153,8 @@ def scope_of(conn: psycopg.Connection, account: dict, at: datetime) -> Scope:
         return Scope.of_areas(street, {})
     rows = conn.execute(
         """SELECT r.scope AS level, array_agg(DISTINCT a.scope_code) AS codes,
-                  string_agg(DISTINCT r.name, '、') AS roles
+                  string_agg(DISTINCT r.name, '、') AS roles,
+                  array_agg(DISTINCT r.code) AS duties
              FROM assignment a
              JOIN role r ON r.code = a.role AND r.level IS NOT NULL
              JOIN person p ON p.street_code = a.street_code AND p.id = a.person_id
@@ -164,4 +165,5 @@ def scope_of(conn: psycopg.Connection, account: dict, at: datetime) -> Scope:
     ).fetchall()
     areas = {r["level"]: set(r["codes"]) for r in rows}
     label = "、".join(r["roles"] for r in rows)
-    return Scope.of_areas(street, areas, label=label)
+    duties = {d for r in rows for d in r["duties"]}
+    return Scope.of_areas(street, areas, label=label, duties=duties)

@@ -218,3 +218,43 @@ def repeats(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[di
         {**params, "id": incident_id},
         prepare=False,
     ).fetchall()
+
+
+def similar_nearby(
+    conn: psycopg.Connection,
+    scope: Scope,
+    kind: str,
+    category: str,
+    lon: float,
+    lat: float,
+    since: datetime,
+    radius_m: float,
+    limit: int = 5,
+) -> list[dict]:
+    """Incidents of the same kind and category reported within ``radius_m`` of a point since
+    ``since``, in the scope, nearest first (a new report's duplicate warning)."""
+    allowed, params = scope.where("i")
+    return conn.execute(
+        sql.SQL(
+            """SELECT i.id, i.title, i.occurred_at, s.name AS status_name,
+                      ST_Distance(i.geom::geography, p.g::geography) AS distance_m
+                 FROM incident i
+                 JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
+                CROSS JOIN (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g) p
+                WHERE {} AND i.kind = %(kind)s AND i.category = %(category)s
+                  AND i.occurred_at >= %(since)s
+                  AND ST_DWithin(i.geom::geography, p.g::geography, %(radius)s)
+                ORDER BY distance_m LIMIT %(limit)s"""
+        ).format(allowed),
+        {
+            **params,
+            "kind": kind,
+            "category": category,
+            "lon": lon,
+            "lat": lat,
+            "since": since,
+            "radius": radius_m,
+            "limit": limit,
+        },
+        prepare=False,
+    ).fetchall()

@@ -1,0 +1,148 @@
+"""The JSON API for reports from the field: preview and store a pin, read a case, move it.
+
+Signed in, with the same scope and rules as the pages; every error is JSON with a Chinese
+message; every POST carries the session's CSRF token (header X-CSRFToken). A repeated
+submission (the same client id) is answered with the stored answer and the header
+``Idempotent-Replayed: true``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, request
+from flask_login import current_user
+
+from gridmap import db, pii, pins
+from gridmap.data import cases, workflow
+from gridmap.data import incidents as incident_data
+from gridmap.errors import BadInput, Forbidden, NotFound
+from gridmap.web import access, users
+
+bp = Blueprint("incidents_api", __name__, url_prefix="/api/incidents")
+FIELD = ("chain", "center")
+UNKNOWN = "没有这个事件，或它不在您的负责范围内。"
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("请求体应为 JSON 对象（Content-Type: application/json）。")
+    return body
+
+
+@bp.post("/preview")
+@access.allow(*FIELD)
+def preview():
+    """Where a pin would land, who answers for it, and similar incidents nearby; stores nothing."""
+    now = datetime.now(UTC)
+    with db.connection() as conn:
+        pin = pins.read(_body(), incident_data.reference(conn), current_app.config, now)
+        return pins.preview(
+            conn,
+            current_app.extensions["gridmap.placement"],
+            users.scope(),
+            pin,
+            current_app.config,
+            now,
+        )
+
+
+@bp.post("")
+@access.allow(*FIELD)
+def create():
+    now = datetime.now(UTC)
+    with db.connection() as conn:
+        status, answer, replayed = pins.submit(
+            conn,
+            current_app.extensions["gridmap.placement"],
+            current_user.account,
+            users.scope(),
+            _body(),
+            incident_data.reference(conn),
+            current_app.config,
+            now,
+        )
+    return answer, status, {"Idempotent-Replayed": "true" if replayed else "false"}
+
+
+@bp.get("/<int:incident_id>")
+@access.allow(*FIELD)
+def read(incident_id: int):
+    """A case as data: its state, light and deadline, history and parties (masked)."""
+    scope = users.scope()
+    with db.connection() as conn:
+        case = cases.one(conn, scope, incident_id, datetime.now(UTC))
+        if case is None:
+            raise NotFound(UNKNOWN)
+        events = cases.history(conn, scope, incident_id)
+        parties = [pii.masked(p) for p in cases.parties(conn, scope, incident_id)]
+        moves = _moves(conn, case, scope)
+    return {
+        "case": _plain(case),
+        "history": [_plain(e) for e in events],
+        "parties": [{k: p[k] for k in ("role", "name", "id_number", "phone")} for p in parties],
+        "moves": moves,
+    }
+
+
+@bp.post("/<int:incident_id>/transition")
+@access.allow(*FIELD)
+def transition(incident_id: int):
+    """``{"to": "resolved", "reason": "…", "expected": "found"}``: one step of the workflow,
+    if the person's duties allow it."""
+    body = _body()
+    to_status = body.get("to")
+    if not isinstance(to_status, str) or not to_status:
+        raise BadInput("请说明要转到的状态 to。")
+    reason = body.get("reason") or ""
+    if not isinstance(reason, str) or len(reason) > 2000:
+        raise BadInput("理由应为不超过 2000 字的文字。")
+    expected = body.get("expected")
+    scope = users.scope()
+    with db.connection() as conn:
+        case = cases.one(conn, scope, incident_id, datetime.now(UTC))
+        if case is None:
+            raise NotFound(UNKNOWN)
+        allowed = {m["to_status"]: m for m in _moves(conn, case, scope, all_roles=True)}
+        move = allowed.get(to_status)
+        if move is None:
+            raise BadInput(f"「{case['status_name']}」的案件不能转为「{to_status}」。")
+        if not move["mine"]:
+            raise Forbidden(f"您的职务不能办理「{move['action']}」。")
+        event = workflow.transition(
+            conn,
+            scope.street_code,
+            incident_id,
+            to_status,
+            by_person=current_user.account["person_id"],
+            reason=reason.strip(),
+            expected=expected if isinstance(expected, str) else None,
+        )
+        fresh = cases.one(conn, scope, incident_id, datetime.now(UTC))
+    return {"event": _plain(event), "case": _plain(fresh)}
+
+
+def _moves(conn, case: dict, scope, all_roles: bool = False) -> list[dict]:
+    """The moves the workflow allows from the case's state, marked with whether this person's
+    duties may make them."""
+    out = []
+    for t in workflow.transitions(conn):
+        if t["kind"] != case["kind"] or t["from_status"] != case["status"]:
+            continue
+        mine = bool(set(t["roles"]) & set(scope.duties))
+        if mine or all_roles:
+            out.append(
+                {
+                    "to_status": t["to_status"],
+                    "to_name": t["to_name"],
+                    "action": t["action"],
+                    "reason_required": t["reason_required"],
+                    "mine": mine,
+                }
+            )
+    return out
+
+
+def _plain(row: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
