@@ -52,6 +52,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PIN_MAX_ACCURACY_M", 100, "设备定位精度差于此米数时拒绝使用，仍可手动落点。"),
     Setting("DUPLICATE_RADIUS_M", 200, "上报时提示此距离（米）内同类事件可能重复。"),
     Setting("DUPLICATE_DAYS", 7, "上报时提示此天数内的同类事件可能重复。"),
+    Setting("PHOTO_MAX_BYTES", 5 * 1024 * 1024, "照片最大字节数（按内容识别 JPEG、PNG、WebP）。"),
     Setting(
         "DEMO",
         False,

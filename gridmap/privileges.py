@@ -40,6 +40,8 @@ APP: dict[str, str] = {
     "incident_party": "SELECT, INSERT, UPDATE (id_key)",
     "incident_event": READ,
     "incident_link": "SELECT, INSERT",
+    "incident_note": "SELECT, INSERT",
+    "incident_photo": "SELECT, INSERT",
     "incident_responsible": READ,
     # the tally, kept by the database's triggers
     "incident_tally": READ,

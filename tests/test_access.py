@@ -26,6 +26,7 @@ SAMPLES = {
     "assignment_id": "1",
     "filename": "gridmap.css",
     "incident_id": "1",
+    "photo_id": "1",
 }
 
 

@@ -15,6 +15,7 @@ from psycopg import sql
 
 from gridmap import periodparts
 from gridmap.data import tally as tally_data
+from gridmap.data.dberrors import refusals
 from gridmap.scope import Scope
 
 _OPEN = """SELECT i.id, i.kind, k.name AS kind_name, i.category, i.status,
@@ -258,3 +259,71 @@ def similar_nearby(
         },
         prepare=False,
     ).fetchall()
+
+
+def add_note(
+    conn: psycopg.Connection,
+    street_code: str,
+    incident_id: int,
+    body: str,
+    by_person: int | None,
+) -> dict:
+    with refusals():
+        return conn.execute(
+            """INSERT INTO incident_note (street_code, incident_id, body, by_person)
+               VALUES (%s, %s, %s, %s) RETURNING id, at""",
+            (street_code, incident_id, body, by_person),
+        ).fetchone()
+
+
+def add_photo(
+    conn: psycopg.Connection,
+    street_code: str,
+    incident_id: int,
+    file: str,
+    photo,
+    by_person: int | None,
+) -> dict:
+    with refusals():
+        return conn.execute(
+            """INSERT INTO incident_photo (street_code, incident_id, file, content_type, bytes,
+                                           width, height, sha256, by_person)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id, at""",
+            (
+                street_code,
+                incident_id,
+                file,
+                photo.content_type,
+                len(photo.data),
+                photo.width,
+                photo.height,
+                photo.sha256,
+                by_person,
+            ),
+        ).fetchone()
+
+
+def follow_up(conn: psycopg.Connection, scope: Scope, incident_id: int) -> dict:
+    """The case's notes and photos, oldest first, if it is in the scope."""
+    allowed, params = scope.where("i")
+    base = {**params, "id": incident_id}
+    notes = conn.execute(
+        sql.SQL(
+            """SELECT n.id, n.body, n.at, p.name AS by_name FROM incident i
+                 JOIN incident_note n ON n.street_code = i.street_code AND n.incident_id = i.id
+                 LEFT JOIN person p ON p.street_code = n.street_code AND p.id = n.by_person
+                WHERE {} AND i.id = %(id)s ORDER BY n.at, n.id"""
+        ).format(allowed),
+        base,
+    ).fetchall()
+    photos = conn.execute(
+        sql.SQL(
+            """SELECT f.id, f.file, f.content_type, f.bytes, f.width, f.height, f.at,
+                      p.name AS by_name FROM incident i
+                 JOIN incident_photo f ON f.street_code = i.street_code AND f.incident_id = i.id
+                 LEFT JOIN person p ON p.street_code = f.street_code AND p.id = f.by_person
+                WHERE {} AND i.id = %(id)s ORDER BY f.at, f.id"""
+        ).format(allowed),
+        base,
+    ).fetchall()
+    return {"notes": notes, "photos": photos}

@@ -39,6 +39,7 @@ CHECKS = {
     "assignment_period": "任职须有开始时间",
     "account_username_format": ("用户名应为 3～32 位小写字母、数字或 . _ -，并以字母或数字开头"),
     "account_has_person": "账号必须属于一名人员（只有系统管理员账号可以不属于人员）",
+    "incident_note_body": "跟进记录应为 1～2000 字",
 }
 
 

@@ -1,4 +1,5 @@
-"""The JSON API for reports from the field: preview and store a pin, read a case, move it.
+"""The JSON API for reports from the field: preview and store a pin, read a case, move it,
+add notes and photos.
 
 Signed in, with the same scope and rules as the pages; every error is JSON with a Chinese
 message; every POST carries the session's CSRF token (header X-CSRFToken). A repeated
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, request, send_file
 from flask_login import current_user
 
-from gridmap import db, pii, pins
+from gridmap import db, photos, pii, pins
 from gridmap.data import cases, workflow
 from gridmap.data import incidents as incident_data
 from gridmap.errors import BadInput, Forbidden, NotFound
@@ -78,9 +79,18 @@ def read(incident_id: int):
         events = cases.history(conn, scope, incident_id)
         parties = [pii.masked(p) for p in cases.parties(conn, scope, incident_id)]
         moves = _moves(conn, case, scope)
+        more = cases.follow_up(conn, scope, incident_id)
     return {
         "case": _plain(case),
         "history": [_plain(e) for e in events],
+        "notes": [_plain(n) for n in more["notes"]],
+        "photos": [
+            {
+                **_plain({k: p[k] for k in ("id", "content_type", "width", "height", "at")}),
+                "url": f"/api/incidents/{incident_id}/photos/{p['id']}",
+            }
+            for p in more["photos"]
+        ],
         "parties": [{k: p[k] for k in ("role", "name", "id_number", "phone")} for p in parties],
         "moves": moves,
     }
@@ -121,6 +131,81 @@ def transition(incident_id: int):
         )
         fresh = cases.one(conn, scope, incident_id, datetime.now(UTC))
     return {"event": _plain(event), "case": _plain(fresh)}
+
+
+@bp.post("/<int:incident_id>/notes")
+@access.allow(*FIELD)
+def add_note(incident_id: int):
+    """``{"body": "…"}``: a follow-up note on the case."""
+    text = _body().get("body")
+    if not isinstance(text, str) or not text.strip():
+        raise BadInput("请填写跟进内容 body。")
+    if len(text) > 2000 or "\x00" in text:
+        raise BadInput("跟进内容应为不超过 2000 字的文字。")
+    scope = users.scope()
+    with db.connection() as conn:
+        _case(conn, scope, incident_id)
+        note = cases.add_note(
+            conn, scope.street_code, incident_id, text.strip(), current_user.account["person_id"]
+        )
+    return {"id": note["id"], "at": note["at"].isoformat()}, 201
+
+
+@bp.post("/<int:incident_id>/photos")
+@access.allow(*FIELD)
+def add_photo(incident_id: int):
+    """A photo (multipart field ``photo``), judged by its content, stored under a name the
+    server chooses."""
+    upload = request.files.get("photo")
+    if upload is None:
+        raise BadInput("请以表单字段 photo 上传照片。")
+    try:
+        data = upload.read()
+    finally:
+        upload.close()
+    checked = photos.check(data, int(current_app.config["PHOTO_MAX_BYTES"]))
+    scope = users.scope()
+    with db.connection() as conn:
+        _case(conn, scope, incident_id)
+        name = photos.store(current_app.config["INSTANCE_DIR"], scope.street_code, checked)
+        row = cases.add_photo(
+            conn,
+            scope.street_code,
+            incident_id,
+            name,
+            checked,
+            current_user.account["person_id"],
+        )
+    return {
+        "id": row["id"],
+        "width": checked.width,
+        "height": checked.height,
+        "content_type": checked.content_type,
+        "url": f"/api/incidents/{incident_id}/photos/{row['id']}",
+    }, 201
+
+
+@bp.get("/<int:incident_id>/photos/<int:photo_id>")
+@access.allow(*FIELD)
+def photo(incident_id: int, photo_id: int):
+    scope = users.scope()
+    with db.connection() as conn:
+        found = [
+            p for p in cases.follow_up(conn, scope, incident_id)["photos"] if p["id"] == photo_id
+        ]
+    if not found:
+        raise NotFound("没有这张照片，或它所属的案件不在您的负责范围内。")
+    path = photos.path_of(current_app.config["INSTANCE_DIR"], scope.street_code, found[0]["file"])
+    response = send_file(path, mimetype=found[0]["content_type"], max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _case(conn, scope, incident_id: int) -> dict:
+    case = cases.one(conn, scope, incident_id, datetime.now(UTC))
+    if case is None:
+        raise NotFound(UNKNOWN)
+    return case
 
 
 def _moves(conn, case: dict, scope, all_roles: bool = False) -> list[dict]:
