@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         compress,
         errors,
         incidents_api,
+        open311,
         overview,
         security,
         signin,
@@ -64,4 +65,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(audit.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(incidents_api.bp)
+    app.register_blueprint(open311.bp)
     return app

@@ -54,6 +54,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DUPLICATE_DAYS", 7, "上报时提示此天数内的同类事件可能重复。"),
     Setting("PHOTO_MAX_BYTES", 5 * 1024 * 1024, "照片最大字节数（按内容识别 JPEG、PNG、WebP）。"),
     Setting(
+        "OPEN311_PUBLIC", False, "Open311 GeoReport v2 只读接口是否无需登录即可访问（默认否）。"
+    ),
+    Setting("OPEN311_PRECISION", 0.01, "Open311 接口中位置取整到的度数（0.01° 约 1 公里）。"),
+    Setting(
         "DEMO",
         False,
         "示意模式：允许默认密钥，登录页列出示意账号（仅用于 gridmap run-demo 与测试）。",
@@ -117,6 +121,11 @@ def _coerce(setting: Setting, value: object) -> object:
         if text in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"设置项 {setting.name} 应为 true 或 false，收到：{value!r}")
+    if isinstance(setting.default, float) and not isinstance(value, float):
+        try:
+            return float(str(value))
+        except ValueError:
+            raise ConfigError(f"设置项 {setting.name} 应为数字，收到：{value!r}") from None
     if isinstance(setting.default, int) and not isinstance(value, int):
         try:
             return int(str(value))

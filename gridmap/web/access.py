@@ -41,6 +41,25 @@ def public(view: Callable) -> Callable:
     return view
 
 
+class PublicIf(frozenset):
+    """The roles that may use a route, which becomes public when a setting says so."""
+
+    setting: str = ""
+
+
+def public_if(setting: str, *roles: str) -> Callable:
+    """Public when ``setting`` is true (off by default), else for ``roles``."""
+    allow(*roles)  # the same check of the roles' names
+    rule = PublicIf(roles)
+    rule.setting = setting
+
+    def mark(view: Callable) -> Callable:
+        view.access = rule
+        return view
+
+    return mark
+
+
 def rule_of(app: Flask, endpoint: str) -> frozenset | None:
     if endpoint in PUBLIC_ENDPOINTS:
         return PUBLIC
@@ -53,7 +72,7 @@ def init_app(app: Flask) -> None:
 
 
 def _wants_page() -> bool:
-    return not request.path.startswith("/api/") and request.method == "GET"
+    return not request.path.startswith(("/api/", "/open311/")) and request.method == "GET"
 
 
 def _enforce():
@@ -62,7 +81,7 @@ def _enforce():
     rule = rule_of(current_app, request.endpoint)
     if rule is None:
         raise Forbidden("此地址没有声明访问规则，已拒绝访问。")
-    if rule is PUBLIC:
+    if rule is PUBLIC or (isinstance(rule, PublicIf) and current_app.config.get(rule.setting)):
         return None
     if not current_user.is_authenticated:
         expired = g.get("session_expired", False)

@@ -57,7 +57,10 @@ def _limits() -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith(("/api/", "/open311/"))
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _render(error: GridmapError):

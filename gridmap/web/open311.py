@@ -1,0 +1,138 @@
+"""A read-only Open311 GeoReport v2 view (services, requests; JSON), for interoperability.
+
+Services are the kinds and categories of incidents; requests are incidents, with their state,
+times, village and a position rounded to ``OPEN311_PRECISION`` degrees, and nothing personal:
+no title, description, party or person. Public only when ``OPEN311_PUBLIC`` is set; otherwise
+any signed-in account may read it. The street's whole record, by design (no scope narrower
+than the street), since nothing in it is personal or precise.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask import Blueprint, current_app, request
+
+from gridmap import db, params
+from gridmap.clock import LOCAL, iso_local
+from gridmap.data import incidents as incident_data
+from gridmap.data import public
+from gridmap.errors import BadInput, NotFound
+from gridmap.scope import Scope
+from gridmap.web import access
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+READERS = ("chain", "center", "planner", "admin", "auditor")
+STATUS = {"open": "在办", "closed": "已办结"}
+MAX_RESULTS = 1000
+
+
+def code_of(kind: str, category: str) -> str:
+    return f"{kind}.{category}" if category else kind
+
+
+@bp.get("/services.json")
+@access.public_if("OPEN311_PUBLIC", *READERS)
+def services():
+    with db.connection() as conn:
+        ref = incident_data.reference(conn)
+    out = []
+    for kind, name in ref["kinds"].items():
+        out.append(_service(kind, "", name, name))
+        for (k, category), category_name in sorted(ref["categories"].items()):
+            if k == kind:
+                out.append(_service(kind, category, f"{name} · {category_name}", name))
+    return out  # a JSON list, as GeoReport v2 gives it
+
+
+def _service(kind: str, category: str, name: str, group: str) -> dict:
+    return {
+        "service_code": code_of(kind, category),
+        "service_name": name,
+        "description": name,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "",
+        "group": group,
+    }
+
+
+@bp.get("/requests.json")
+@access.public_if("OPEN311_PUBLIC", *READERS)
+def requests_list():
+    now = datetime.now(UTC)
+    start = params.moment(request.args, "start_date", "start_date") or now - timedelta(days=90)
+    end = params.moment(request.args, "end_date", "end_date") or now
+    if end <= start:
+        raise BadInput("end_date 应晚于 start_date。")
+    if end - start > timedelta(days=366):
+        raise BadInput("start_date 与 end_date 相隔最多一年。")
+    status = params.choice(request.args, "status", "status", {"": "", **STATUS}, "")
+    with db.connection() as conn:
+        wanted = _services(conn, params.single(request.args, "service_code"))
+        rows = public.requests(
+            conn, _street(), start, end, wanted, status, _precision(), MAX_RESULTS
+        )
+    return [_request(r) for r in rows]
+
+
+@bp.get("/requests/<int:incident_id>.json")
+@access.public_if("OPEN311_PUBLIC", *READERS)
+def request_one(incident_id: int):
+    earliest = datetime.combine(datetime(2000, 1, 1), time(), LOCAL)
+    with db.connection() as conn:
+        rows = public.requests(
+            conn,
+            _street(),
+            earliest,
+            datetime.now(UTC) + timedelta(days=1),
+            [],
+            "",
+            _precision(),
+            1,
+            incident_id,
+        )
+    if not rows:
+        raise NotFound(f"没有编号为 {incident_id} 的请求。")
+    return [_request(rows[0])]
+
+
+def _street() -> Scope:
+    return Scope.street(current_app.config["STREET_CODE"])
+
+
+def _precision() -> float:
+    return float(current_app.config["OPEN311_PRECISION"])
+
+
+def _services(conn, text: str) -> list[tuple[str, str]]:
+    if not text:
+        return []
+    ref = incident_data.reference(conn)
+    out = []
+    for code in text.split(","):
+        kind, _, category = code.strip().partition(".")
+        if kind not in ref["kinds"] or (category and (kind, category) not in ref["categories"]):
+            raise BadInput(f"未知的 service_code：{code.strip()}（见 services.json）")
+        out.append((kind, category))
+    if any(not c for _, c in out):  # a kind without category: every category of it
+        out += [(k, c) for (k, c) in ref["categories"] if (k, "") in out]
+    return out
+
+
+def _request(r: dict) -> dict:
+    return {
+        "service_request_id": str(r["id"]),
+        "status": "closed" if r["closed"] else "open",
+        "status_notes": r["status_name"],
+        "service_name": r["kind_name"] + (f" · {r['category_name']}" if r["category_name"] else ""),
+        "service_code": code_of(r["kind"], r["category"]),
+        "description": None,
+        "agency_responsible": None,
+        "requested_datetime": iso_local(r["occurred_at"]),
+        "updated_datetime": iso_local(r["updated_at"]),
+        "expected_datetime": iso_local(r["due_at"]),
+        "address": r["village_name"],
+        "lat": round(float(r["lat"]), 6),
+        "long": round(float(r["lon"]), 6),
+    }
