@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,17 @@ def client(app):
 def sign_in_as(app):
     """A fresh client signed in as one of the demo's accounts."""
     return lambda username, password=None: sign_in(app.test_client(), username, password)
+
+
+def wait_until(page, expression: str, timeout: float = 30.0) -> None:
+    """Wait until ``expression`` is true in the page, asking from outside it: Playwright's
+    wait_for_function polls with eval inside the page, which gridmap's CSP (no 'unsafe-eval')
+    rightly refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"等待超时 / timed out waiting for: {expression}")
+        page.wait_for_timeout(50)
 
 
 def sign_in_browser(page, base_url: str, username: str = "center", password: str | None = None):

@@ -7,7 +7,7 @@ import pytest
 
 from gridmap import incidents
 from tests import small_street as st
-from tests.conftest import sign_in_browser
+from tests.conftest import sign_in_browser, wait_until
 from tests.test_overview_page import off_machine, watch_requests
 
 pytestmark = pytest.mark.browser
@@ -17,13 +17,13 @@ def open_center(page, url: str, username: str = "center") -> None:
     sign_in_browser(page, url.split("/center")[0], username)
     page.goto(url)
     page.wait_for_selector(".leaflet-interactive")
-    page.wait_for_function("window.gmIncidents !== undefined")
+    wait_until(page, "window.gmIncidents !== undefined")
 
 
 def first_marker_popup(page, lat: float, lon: float):
     """Zoom in until the view shows single incidents, click one, return its popup."""
     page.evaluate(f"window.gmMap.setView([{lat}, {lon}], 17)")
-    page.wait_for_function("window.gmIncidents && window.gmIncidents.mode === 'incidents'")
+    wait_until(page, "window.gmIncidents && window.gmIncidents.mode === 'incidents'")
     page.locator(".leaflet-marker-icon").first.click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()

@@ -32,6 +32,7 @@ from layers import (
     villages,
 )
 from layers.legend import Legend
+from tests.conftest import wait_until
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 HOST = "http://gridmap.test"
@@ -310,7 +311,7 @@ def test_incident_popups_from_the_api_show_hostile_text_literally(page):
     cluster.add_to(m)
     m.add_child(loader)
     errors = open_offline(page, render(m), {"mode": "incidents", "items": items})
-    page.wait_for_function("window.gmIncidents !== undefined")
+    wait_until(page, "window.gmIncidents !== undefined")
     assert (errors, page.evaluate("window.__x")) == ([], None), "at page load"
     seen = shown(page, m)
 

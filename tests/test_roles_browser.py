@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gridmap.data import accounts
-from tests.conftest import sign_in_browser
+from tests.conftest import sign_in_browser, wait_until
 
 pytestmark = pytest.mark.browser
 STREET = "420114004"
@@ -72,9 +72,9 @@ def test_a_grid_member_cannot_open_another_grids_case(page, live_server, conn):
 def test_a_marker_popup_stays_open(page, live_server):
     sign_in_browser(page, live_server, "center")
     page.goto(live_server + "/center/?from=2023-01-01&to=2023-12-31")
-    page.wait_for_function("window.gmIncidents !== undefined")
+    wait_until(page, "window.gmIncidents !== undefined")
     page.evaluate("window.gmMap.setView([30.4417, 113.838], 17)")
-    page.wait_for_function("window.gmIncidents && window.gmIncidents.mode === 'incidents'")
+    wait_until(page, "window.gmIncidents && window.gmIncidents.mode === 'incidents'")
     # The marker nearest the top of the view: its popup opens above it, and the map pans.
     top = page.locator(".leaflet-marker-icon").evaluate_all(
         """ms => ms.map((m, i) => [m.getBoundingClientRect().top, i])
