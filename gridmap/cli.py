@@ -243,9 +243,7 @@ def run_demo(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 def serve(obj: Context, host: str | None, port: int | None, demo: bool = False) -> None:
-    import waitress
-
-    from gridmap import cli_accounts, create_app, maintenance
+    from gridmap import cli_accounts, create_app, maintenance, serving
     from gridmap.stats import weights
     from gridmap.web import security
 
@@ -258,9 +256,13 @@ def serve(obj: Context, host: str | None, port: int | None, demo: bool = False) 
     maintenance.start(app)  # keeps the tally's appended rows merged
     host = host or app.config["HOST"]
     port = port or int(app.config["PORT"])
-    click.echo(f"gridmap 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    server = serving.Server(app, host, port)
+    click.echo(f"gridmap 已启动：{server.url}  （Ctrl+C 停止）")
     signal.signal(signal.SIGTERM, _interrupt)  # stop as cleanly on `kill` as on Ctrl+C
-    waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
+    try:
+        server.run()
+    finally:
+        server.close()
 
 
 def _interrupt(_signum, _frame):

@@ -45,6 +45,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TIANDITU_KEY", "", "天地图密钥（tk）。"),
     Setting("HOST", "127.0.0.1", "网页服务监听地址。"),
     Setting("PORT", 8050, "网页服务端口。"),
+    Setting("TLS_CERT", "", "HTTPS 证书文件（PEM）；与 TLS_KEY 同时设置时以 HTTPS 提供服务。"),
+    Setting("TLS_KEY", "", "HTTPS 私钥文件（PEM）。"),
     Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "会话签名密钥；生产环境必须更换（否则拒绝启动）。"),
     Setting(
         "PII_KEY", "", "识别重复信访人所用身份证号摘要（HMAC）的密钥；留空则由 SECRET_KEY 派生。"
