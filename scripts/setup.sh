@@ -32,6 +32,7 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ "$WANT_TEST" = 1 ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     have_pkg fonts-noto-cjk || missing+=(fonts-noto-cjk)
+    command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # tests/test_serving.py's certificate
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
