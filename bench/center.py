@@ -124,7 +124,7 @@ def query_timings(conn) -> dict[str, tuple[float, float]]:
     from datetime import date, datetime
 
     from gridmap.clock import LOCAL
-    from gridmap.data import cases, center, divisions
+    from gridmap.data import bins, cases, center, divisions
     from gridmap.data import incidents as incident_data
     from gridmap.filters import Filters
 
@@ -147,7 +147,7 @@ def query_timings(conn) -> dict[str, tuple[float, float]]:
     ).fetchone()["grid_code"]
     calls = {
         "part-month period": lambda c: center.grid_month_counts(c, SCOPE, part, now),
-        "100 m bins (a year)": lambda c: center.bins(c, SCOPE, year, now),
+        "100 m bins (a year)": lambda c: bins.bins(c, SCOPE, year, now),
         "overdue": lambda c: center.grid_month_counts(
             c, SCOPE, Filters(year.date_from, year.date_to, overdue=True), now
         ),

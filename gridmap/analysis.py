@@ -20,6 +20,7 @@ import psycopg
 import shapely
 
 from gridmap.data import areas
+from gridmap.data import bins as bins_data
 from gridmap.data import center as data
 from gridmap.errors import NotFound
 from gridmap.filters import Filters
@@ -89,7 +90,7 @@ class Analyst:
             [],
         )
         if detail:
-            bins = data.bins(conn, street, street_wide, now)
+            bins = bins_data.bins(conn, street, street_wide, now)
             frame = _Frame.on_lattice(division["boundary_bbox"], bins.dlon, bins.dlat)
             points = frame.centres(bins)
             cells = _fishnet(points, frame, shapely.from_geojson(division["boundary"]))
@@ -190,7 +191,7 @@ class _Frame:
             110_574.0,
         )
 
-    def centres(self, bins: data.Bins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def centres(self, bins: bins_data.Bins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The bins' cell centres in this frame's metres, and their counts."""
         x = ((bins.ix + 0.5) * bins.dlon - self.lon0) * self.kx
         y = ((bins.iy + 0.5) * bins.dlat - self.lat0) * self.ky

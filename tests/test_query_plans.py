@@ -15,7 +15,7 @@ from psycopg.rows import dict_row
 
 from gridmap import cluster
 from gridmap.clock import LOCAL
-from gridmap.data import cases, center, divisions
+from gridmap.data import bins, cases, center, divisions
 from gridmap.data import incidents as incident_data
 from gridmap.filters import Filters
 from gridmap.scope import Scope
@@ -132,9 +132,9 @@ def _direct_bins(conn, f: Filters) -> dict[tuple[int, int], int]:
 def test_the_bins_of_a_period_are_read_from_incident_bins_and_equal_a_count(explained):
     conn, plans = explained
     f = Filters(date(2026, 1, 20), date(2026, 5, 10))  # a long first and a short last month
-    text = plan_of(plans, lambda: center.bins(conn, SCOPE, f, NOW))
+    text = plan_of(plans, lambda: bins.bins(conn, SCOPE, f, NOW))
     assert "incident_bins" in text and "incident_time_idx" in text, text
-    got = center.bins(conn, SCOPE, f, NOW)
+    got = bins.bins(conn, SCOPE, f, NOW)
     want = _direct_bins(conn, f)
     assert len(want) > 10
     cells = zip(got.ix.tolist(), got.iy.tolist(), got.n.tolist(), strict=True)
@@ -146,5 +146,5 @@ def test_the_bins_of_a_period_are_read_from_incident_bins_and_equal_a_count(expl
 def test_bins_asked_by_category_are_counted_from_the_incidents(explained):
     conn, plans = explained
     f = Filters(date(2026, 1, 1), date(2026, 5, 31), categories=("neighbour",))
-    text = plan_of(plans, lambda: center.bins(conn, SCOPE, f, NOW))
+    text = plan_of(plans, lambda: bins.bins(conn, SCOPE, f, NOW))
     assert "incident_bins" not in text, text

@@ -1,5 +1,5 @@
-"""Incident aggregates for the governance center (综治中心): counts per grid and month, fine
-bins for densities, incidents in a map view, and the street's resources.
+"""Incident aggregates for the governance center (综治中心): counts per grid and month,
+incidents in a map view, and the street's resources (the fine bins: gridmap.data.bins).
 
 Everything is aggregated here, in PostGIS, so that a page never carries every incident: a
 million incidents become a few thousand numbers before they leave the database.
@@ -7,10 +7,8 @@ million incidents become a few thousand numbers before they leave the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
-import numpy as np
 import psycopg
 from psycopg import sql
 
@@ -20,7 +18,7 @@ from gridmap.filters import Filters
 from gridmap.scope import Scope
 
 
-def _where(scope: Scope, f: Filters, now: datetime) -> tuple[sql.Composable, dict]:
+def filter_where(scope: Scope, f: Filters, now: datetime) -> tuple[sql.Composable, dict]:
     """The WHERE clause every view of one filter set shares: what is allowed (the scope), then
     what was asked (the filters)."""
     allowed, params = scope.where("i")
@@ -121,7 +119,7 @@ def _tally(
     arms = [_TALLIED.format(sums=sums)]
     untallied = tally_data.untallied_batches(conn, scope.street_code)
     if untallied:
-        arms.append(_DIRECT.format(range="i.batch_id = ANY(%(untallied)s) AND " + _INNER))
+        arms.append(_DIRECT.format(range="i.batch_id = ANY(%(untallied)s) AND " + INNER))
         params["untallied"] = untallied
     lon, lat = ("ST_X(i.geom)", "ST_Y(i.geom)") if positions else ("0", "0")
     for k, piece in enumerate(plan.pieces):
@@ -133,7 +131,7 @@ def _tally(
     return source, sql.SQL(" AND ").join([allowed, sql.SQL(" AND ".join(parts))]), params
 
 
-_INNER = "i.occurred_at >= %(inner_start)s AND i.occurred_at < %(inner_end)s"
+INNER = "i.occurred_at >= %(inner_start)s AND i.occurred_at < %(inner_end)s"
 # The tally's rows of the months it is read for, a month a row (its arrays unnested in the
 # select list: a third of the cost of the view's lateral unnest, and only the arrays needed).
 _TALLIED = """SELECT street_code, package_area_code, village_code, grid_code, year,
@@ -173,109 +171,12 @@ def grid_month_counts(
             " HAVING sum(t.n) <> 0"
         ).format(source, where)
         return conn.execute(query, params).fetchall()
-    where, params = _where(scope, f, now)
+    where, params = filter_where(scope, f, now)
     query = sql.SQL(
         "SELECT i.grid_code, gm_month(i.occurred_at) AS month, count(*) AS n"
         " FROM incident i WHERE {} GROUP BY 1, 2"
     ).format(where)
     return conn.execute(query, params).fetchall()
-
-
-@dataclass(frozen=True)
-class Bins:
-    """Incidents per cell of the fixed lattice of migration 0013 (cells with none left out)."""
-
-    ix: np.ndarray  # columns: floor(lon / dlon)
-    iy: np.ndarray  # rows: floor(lat / dlat)
-    n: np.ndarray
-    dlon: float  # the cell, in degrees
-    dlat: float
-
-
-def bins(conn: psycopg.Connection, scope: Scope, f: Filters, now: datetime) -> Bins:
-    """Incidents per ~100 m cell (for densities and the fishnet).
-
-    Read from incident_bins (kind × month), with the part months and the batches it leaves out
-    counted directly, like the tally (``_tally``). Asked by category, state, area or deadline
-    (which the bins do not keep), or for under half a month, the incidents are counted."""
-    plan = periodparts.split(f.start, f.end)
-    narrowed = f.overdue or f.categories or f.state != "all" or f.package_area or f.village
-    cells = "gm_bin_x(i.geom) AS ix, gm_bin_y(i.geom) AS iy"
-    if narrowed or not plan.tallied or not scope.whole:
-        where, params = _where(scope, f, now)
-        rows = conn.execute(
-            sql.SQL("SELECT {}, count(*)::int AS n FROM incident i WHERE {} GROUP BY 1, 2").format(
-                sql.SQL(cells), where
-            ),
-            params,
-            prepare=False,
-        ).fetchall()
-        return _bins(rows, [_lattice(conn)])
-    params = {
-        "street": scope.street_code,
-        "kinds": list(f.kinds),
-        "first": plan.first,
-        "last": plan.last,
-        "first_year": plan.first.year,
-        "last_year": plan.last.year,
-        "inner_start": plan.tally_start,
-        "inner_end": plan.tally_end,
-    }
-    stored = conn.execute(  # with the lattice's size, in one round trip
-        """SELECT s.dlon, s.dlat, b.cells FROM gm_bin_size() s
-             LEFT JOIN incident_bins b
-               ON b.street_code = %(street)s AND b.year BETWEEN %(first_year)s AND %(last_year)s
-              AND make_date(b.year, b.month, 1) BETWEEN %(first)s AND %(last)s
-              AND b.kind = ANY(%(kinds)s)""",
-        params,
-        prepare=False,
-        binary=True,  # the packed cells as they lie, not as hex
-    ).fetchall()
-    arms = []
-    untallied = tally_data.untallied_batches(conn, scope.street_code)
-    if untallied:
-        params["untallied"] = untallied
-        arms.append(
-            f"SELECT {cells}, 1 AS n FROM incident i WHERE i.street_code = %(street)s"
-            " AND i.kind = ANY(%(kinds)s) AND i.batch_id = ANY(%(untallied)s) AND " + _INNER
-        )
-    for k, piece in enumerate(plan.pieces):
-        params.update({f"p{k}_start": piece.start, f"p{k}_end": piece.end})
-        arms.append(
-            f"SELECT {cells}, {piece.sign} AS n FROM incident i"
-            " WHERE i.street_code = %(street)s AND i.kind = ANY(%(kinds)s)"
-            f" AND i.occurred_at >= %(p{k}_start)s AND i.occurred_at < %(p{k}_end)s"
-        )
-    counted = []
-    if arms:
-        counted = conn.execute(
-            "SELECT ix, iy, sum(n)::int AS n FROM (" + " UNION ALL ".join(arms) + ") c"
-            " GROUP BY 1, 2",
-            params,
-            prepare=False,
-        ).fetchall()
-    return _bins(counted, stored)
-
-
-def _lattice(conn: psycopg.Connection) -> dict:
-    return conn.execute("SELECT dlon, dlat, NULL::bytea AS cells FROM gm_bin_size()").fetchone()
-
-
-def _bins(rows: list[dict], stored: list[dict]) -> Bins:
-    """Sum the cells of counted rows and of stored rows (packed: see migration 0013; each
-    stored row carries the lattice's size, and at least one row is given)."""
-    size = stored[0]
-    blob = b"".join(r["cells"] for r in stored if r["cells"] is not None)
-    packed = np.frombuffer(blob, dtype=">i4").reshape(-1, 3).T.astype(np.int64)
-    counted = np.array([(r["ix"], r["iy"], r["n"]) for r in rows], dtype=np.int64).reshape(-1, 3)
-    x, y, c = np.concatenate([packed, counted.T], axis=1)
-    if len(x):
-        x0, y0 = x.min(), y.min()
-        height = int(y.max() - y0) + 1
-        total = np.bincount((x - x0) * height + (y - y0), weights=c)
-        cell = np.flatnonzero(total)
-        x, y, c = cell // height + x0, cell % height + y0, total[cell].astype(np.int64)
-    return Bins(x, y, c, float(size["dlon"]), float(size["dlat"]))
 
 
 def in_view(
@@ -287,7 +188,7 @@ def in_view(
     limit: int,
 ) -> list[dict]:
     """The newest incidents inside a map view (at most ``limit``)."""
-    where, params = _where(scope, f, now)
+    where, params = filter_where(scope, f, now)
     params.update(west=bbox[0], south=bbox[1], east=bbox[2], north=bbox[3], limit=limit)
     query = sql.SQL(
         """SELECT i.id, i.kind, k.name AS kind_name, i.category,
@@ -337,7 +238,7 @@ def clusters_in_view(
     cell: float,
 ) -> list[dict]:
     """Incidents inside a map view counted per square of ``cell`` degrees, at their mean."""
-    where, params = _where(scope, f, now)
+    where, params = filter_where(scope, f, now)
     params.update(west=bbox[0], south=bbox[1], east=bbox[2], north=bbox[3], cell=cell)
     query = sql.SQL(
         "SELECT count(*) AS n, avg(ST_X(i.geom)) AS lon, avg(ST_Y(i.geom)) AS lat"
@@ -368,7 +269,7 @@ def grids_in_view(
             " AND sum(t.sum_lat) / sum(t.n) BETWEEN %(south)s AND %(north)s"
         ).format(source, where)
         return conn.execute(query, {**params, **box}).fetchall()
-    where, params = _where(scope, f, now)
+    where, params = filter_where(scope, f, now)
     query = sql.SQL(
         "SELECT i.grid_code, count(*) AS n, avg(ST_X(i.geom)) AS lon, avg(ST_Y(i.geom)) AS lat"
         " FROM incident i WHERE {} AND i.geom && ST_MakeEnvelope(%(west)s, %(south)s,"
