@@ -134,66 +134,73 @@ def people_page():
     return _people_page()
 
 
+def _on_people_page(work) -> tuple:
+    """Run ``work(conn)`` (a change and its audit line, in one transaction) and show the people
+    page with what it says was done, or with the refusal and nothing changed."""
+    try:
+        with db.connection() as conn:
+            done = work(conn)
+    except GridmapError as refused:
+        return _people_page(message=refused.message, status=refused.status)
+    return _people_page(message=done)
+
+
 @bp.post("/people")
 @access.allow("admin")
 def add_person():
-    try:
+    def work(conn) -> str:
         name = _form("name", "姓名", 50)
-        with db.connection() as conn:
-            pid = people.add_person(
-                conn,
-                _street(),
-                name,
-                request.form.get("gender", "").strip() or None,
-                _form("phone", "电话", 30, required=False),
-                _form("title", "职务", 100, required=False),
-            )
-            _log(conn, "person_created", f"{pid} {name}")
-    except GridmapError as refused:
-        return _people_page(message=refused.message, status=refused.status)
-    return _people_page(message=f"已新增人员 {name}（编号 {pid}）。")
+        pid = people.add_person(
+            conn,
+            _street(),
+            name,
+            request.form.get("gender", "").strip() or None,
+            _form("phone", "电话", 30, required=False),
+            _form("title", "职务", 100, required=False),
+        )
+        _log(conn, "person_created", f"{pid} {name}")
+        return f"已新增人员 {name}（编号 {pid}）。"
+
+    return _on_people_page(work)
 
 
 @bp.post("/people/<int:person_id>/leave")
 @access.allow("admin")
 def person_leaves(person_id: int):
-    try:
+    def work(conn) -> str:
         at = _moment("at", "离任日期")
-        with db.connection() as conn:
-            people.end_person(conn, _street(), person_id, at)
-            _log(conn, "person_changed", f"{person_id} 离任 {local(at):%Y-%m-%d}")
-    except GridmapError as refused:
-        return _people_page(message=refused.message, status=refused.status)
-    return _people_page(message=f"人员 {person_id} 已登记离任，其任职同时结束。")
+        people.end_person(conn, _street(), person_id, at)
+        _log(conn, "person_changed", f"{person_id} 离任 {local(at):%Y-%m-%d}")
+        return f"人员 {person_id} 已登记离任，其任职同时结束。"
+
+    return _on_people_page(work)
 
 
 @bp.post("/assignments")
 @access.allow("admin")
 def add_assignment():
-    try:
+    def work(conn) -> str:
         person_id = _number("person_id", "人员编号")
         role = _form("role", "职责", 30)
         scope_code = _form("scope_code", "范围代码", 30)
         start = _moment("from", "起始日期")
-        with db.connection() as conn:
-            aid = people.add_assignment(conn, _street(), person_id, role, scope_code, start)
-            _log(conn, "assignment_created", f"{aid}: 人员 {person_id} {role} {scope_code}")
-    except GridmapError as refused:
-        return _people_page(message=refused.message, status=refused.status)
-    return _people_page(message=f"已新增任职（编号 {aid}）。")
+        aid = people.add_assignment(conn, _street(), person_id, role, scope_code, start)
+        _log(conn, "assignment_created", f"{aid}: 人员 {person_id} {role} {scope_code}")
+        return f"已新增任职（编号 {aid}）。"
+
+    return _on_people_page(work)
 
 
 @bp.post("/assignments/<int:assignment_id>/end")
 @access.allow("admin")
 def end_assignment(assignment_id: int):
-    try:
+    def work(conn) -> str:
         at = _moment("at", "截止日期")
-        with db.connection() as conn:
-            people.end_assignment(conn, _street(), assignment_id, at)
-            _log(conn, "assignment_ended", f"{assignment_id} 截止 {local(at):%Y-%m-%d}")
-    except GridmapError as refused:
-        return _people_page(message=refused.message, status=refused.status)
-    return _people_page(message=f"任职 {assignment_id} 已结束。")
+        people.end_assignment(conn, _street(), assignment_id, at)
+        _log(conn, "assignment_ended", f"{assignment_id} 截止 {local(at):%Y-%m-%d}")
+        return f"任职 {assignment_id} 已结束。"
+
+    return _on_people_page(work)
 
 
 def _moment(name: str, label: str) -> datetime:
