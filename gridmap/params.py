@@ -159,6 +159,29 @@ def moment(args, name: str, label: str) -> datetime | None:
     return parse_query_moment(text, label) if text else None
 
 
+def bbox(args, name: str = "bbox") -> tuple[float, float, float, float] | None:
+    """A map view ``west,south,east,north`` in degrees; None when not given."""
+    text = single(args, name)
+    return parse_bbox(text) if text else None
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise BadInput("bbox 应为“西,南,东,北”四个经纬度数值")
+    west, south, east, north = (parse_number(v, "bbox 的每一项") for v in parts)
+    if not (
+        west < east
+        and south < north
+        and -180 <= west
+        and east <= 180
+        and -90 <= south
+        and north <= 90
+    ):
+        raise BadInput("bbox 范围无效：应满足 西<东、南<北，且在经纬度范围内")
+    return west, south, east, north
+
+
 # --- codes -----------------------------------------------------------------------------------
 
 

@@ -1,9 +1,11 @@
 """Incident markers, loaded for the visible area on demand and clustered.
 
-A page never embeds every incident: when the map stops moving it asks ``/api/incidents`` for
-the current view. Zoomed out, the answer is one bubble per grid with its count; zoomed in, the
-incidents themselves, whose popups (escaped on the server) give kind, category, date, status,
-grid and the people responsible. Cluster icons add up the counts of what they hold.
+A page never embeds every incident: when the map stops moving it asks ``/api/map/incidents``
+for the current view. Zoomed out, the answer is one bubble per grid with its count; zoomed in,
+the incidents themselves. The API answers data, never markup: the popups (kind, category, date,
+status, grid, deadline and the people responsible) are built here in the browser, every value
+set as text (textContent), so that nothing a person typed is ever read as HTML. Cluster icons
+add up the counts of what they hold.
 """
 
 from __future__ import annotations
@@ -31,7 +33,45 @@ class OnDemand(MacroElement):
             var map = {{ this._parent.get_name() }};
             var cluster = {{ this.cluster.get_name() }};
             var base = {{ this.url | tojson }};
+            var people = {{ this.people | tojson }};
             var seq = 0;
+            var LIGHTS = {green: '绿灯', yellow: '黄灯', red: '红灯'};
+            function deadline(it) {
+                if (!it.due_day || it.is_final) { return null; }
+                if (it.light == null || it.days_left == null) { return it.due_day; }
+                var d = it.days_left;
+                var left = d < 0 ? '超期 ' + (-d) + ' 天' : (d === 0 ? '今天到期' : '剩 ' + d + ' 天');
+                return it.due_day + '（' + LIGHTS[it.light] + '，' + left + '）';
+            }
+            function rowsOf(it) {
+                if (it.id === undefined) {
+                    var rows = it.grid_code ? [['网格', it.grid_code]] : [];
+                    return rows.concat([['事件数', it.count], ['提示', '放大地图可查看单个事件']]);
+                }
+                var out = [['类型', it.kind_name], ['分类', it.category_name],
+                           ['标题', it.title], ['情况', it.description],
+                           ['发生时间', String(it.occurred_at || '').slice(0, 16).replace('T', ' ')],
+                           // The filter's words (办理中 / 已办结) with the workflow's own state.
+                           ['状态', (it.is_final ? '已办结' : '办理中') + '（' + it.status_name + '）'],
+                           ['网格', it.grid_code]];
+                var due = deadline(it);
+                if (due) { out.push(['办理期限', due]); }
+                people.forEach(function (p) {
+                    out.push([p[1], (it.people || {})[p[0]] || '（空缺）']);
+                });
+                return out;
+            }
+            function popupOf(it) {
+                var table = document.createElement('table');
+                table.className = 'gm-popup';
+                rowsOf(it).forEach(function (r) {
+                    var tr = table.insertRow(), th = document.createElement('th');
+                    th.textContent = r[0];
+                    tr.appendChild(th);
+                    tr.insertCell().textContent = r[1] == null ? '' : String(r[1]);
+                });
+                return table;
+            }
             function bubble(n) {
                 var size = n < 10 ? 'small' : (n < 100 ? 'medium' : 'large');
                 return L.divIcon({html: '<div><span>' + Number(n) + '</span></div>',
@@ -55,7 +95,7 @@ class OnDemand(MacroElement):
                         var options = {count: it.count};
                         if (it.count > 1) { options.icon = bubble(it.count); }
                         var m = L.marker([it.lat, it.lon], options);
-                        m.bindPopup(it.popup, {maxWidth: 360});
+                        m.bindPopup(popupOf(it), {maxWidth: 360});
                         return m;
                     }));
                     window.gmIncidents = data;
@@ -68,64 +108,57 @@ class OnDemand(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, cluster: MarkerCluster, url: str):
+    def __init__(self, cluster: MarkerCluster, url: str, people: dict[str, str]):
         super().__init__()
         self._name = "IncidentsOnDemand"
         self.cluster = cluster
         self.url = url
+        self.people = list(people.items())
 
 
-def build(url: str) -> tuple[MarkerCluster, OnDemand]:
-    """The cluster layer (for the layer control) and the loader that fills it from ``url``."""
+def build(url: str, people: dict[str, str] | None = None) -> tuple[MarkerCluster, OnDemand]:
+    """The cluster layer (for the layer control) and the loader that fills it from ``url``;
+    ``people`` (role → label) are the rows of responsible people each popup shows."""
     cluster = MarkerCluster(
         name="事件标注（按视野加载）",
         icon_create_function=SUM_COUNTS,
         options={"chunkedLoading": True, "maxClusterRadius": 50, "disableClusteringAtZoom": 17},
     )
-    return cluster, OnDemand(cluster, url)
+    return cluster, OnDemand(cluster, url, people if people is not None else PEOPLE)
 
 
-LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+# The people who answered for the place when the incident happened (时任), not those of today.
+PEOPLE = {
+    "package_leader": "时任包片领导",
+    "village_secretary": "时任村书记",
+    "grid_member": "时任网格员",
+}
 
 
-def deadline_text(due, light: str | None, days_left: int | None) -> str:
-    """ "2026-03-17（🟡 剩 2 天）": the last day of the period (the deadline is 24:00 of it), and
-    the traffic light and days left that gm_clock gave."""
+def item(row: dict, people: dict | None) -> dict:
+    """One incident of a map view as data: where, what, its state and deadline, and who
+    answered for it (role → name)."""
     from datetime import timedelta
 
-    from gridmap.clock import local
+    from gridmap.clock import iso_local, local
 
-    text = f"{local(due - timedelta(microseconds=1)):%Y-%m-%d}"
-    if light is None or days_left is None:
-        return text
-    if days_left < 0:
-        left = f"超期 {-days_left} 天"
-    elif days_left == 0:
-        left = "今天到期"
-    else:
-        left = f"剩 {days_left} 天"
-    return f"{text}（{LIGHTS[light]}，{left}）"
-
-
-def popup(row: dict, people_labels: dict[str, str]) -> str:
-    """Escaped popup HTML for one incident: what, when, where, and who answers for it."""
-    from gridmap.clock import local
-    from layers.common import table
-
-    people = row.get("people") or {}
-    rows = [
-        ("类型", row["kind_name"]),
-        ("分类", row["category_name"]),
-        ("标题", row["title"]),
-        ("情况", row["description"]),
-        ("发生时间", f"{local(row['occurred_at']):%Y-%m-%d %H:%M}"),
-        # The filter's words (办理中 / 已办结) with the workflow's own state.
-        ("状态", f"{'已办结' if row['is_final'] else '办理中'}（{row['status_name']}）"),
-        ("网格", row["grid_code"]),
-    ]
-    if row.get("due_at") is not None and not row["is_final"]:
-        rows.append(
-            ("办理期限", deadline_text(row["due_at"], row.get("light"), row.get("days_left")))
-        )
-    rows += [(label, people.get(role, "（空缺）")) for role, label in people_labels.items()]
-    return table(rows)
+    due = row.get("due_at")
+    return {
+        "lat": row["lat"],
+        "lon": row["lon"],
+        "count": 1,
+        "id": row["id"],
+        "kind_name": row["kind_name"],
+        "category_name": row["category_name"],
+        "title": row["title"],
+        "description": row["description"],
+        "occurred_at": iso_local(row["occurred_at"]),
+        "status_name": row["status_name"],
+        "is_final": row["is_final"],
+        "grid_code": row["grid_code"],
+        # The deadline is 24:00 of its last day: the day shown is the one before it.
+        "due_day": f"{local(due - timedelta(microseconds=1)):%Y-%m-%d}" if due else None,
+        "light": row.get("light"),
+        "days_left": row.get("days_left"),
+        "people": dict(people or {}),
+    }

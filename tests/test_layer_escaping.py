@@ -295,19 +295,17 @@ def incident_row(payload: str) -> dict:
 
 @pytest.mark.browser
 def test_incident_popups_from_the_api_show_hostile_text_literally(page):
-    """The incidents layer binds popups the API escaped with ``incidents.popup``."""
+    """The incidents layer builds each popup from the API's data, every value as text."""
     labels = {"package_leader": "包片领导", "grid_member": "网格员"}
     items = [
-        {
-            "lat": spot(i)[0],
-            "lon": spot(i)[1],
-            "count": 1,
-            "popup": incidents.popup(incident_row(p), labels),
-        }
+        incidents.item(
+            {**incident_row(p), "id": i, "lat": spot(i)[0], "lon": spot(i)[1]},
+            incident_row(p)["people"],
+        )
         for i, p in enumerate(PAYLOADS)
     ]
     m = new_map()
-    cluster, loader = incidents.build(f"{HOST}/api/incidents?kind=1")
+    cluster, loader = incidents.build(f"{HOST}/api/map/incidents?kind=1", labels)
     cluster.add_to(m)
     m.add_child(loader)
     errors = open_offline(page, render(m), {"mode": "incidents", "items": items})

@@ -163,7 +163,7 @@ def test_personal_data_never_reaches_the_map(case):
     app, _incident_id = case
     center = sign_in(app.test_client(), "center")
     markers = center.get(
-        "/api/incidents?from=2026-01-01&to=2026-11-30&bbox=113.99,29.99,114.03,30.03&zoom=17"
+        "/api/map/incidents?from=2026-01-01&to=2026-11-30&bbox=113.99,29.99,114.03,30.03&zoom=17"
     ).get_data(as_text=True)
     page = center.get("/center/?from=2026-01-01&to=2026-11-30").get_data(as_text=True)
     for text in (markers, page):

@@ -12,8 +12,7 @@ from gridmap.data import center as center_data
 from gridmap.errors import BadInput
 from gridmap.locate import locate
 from gridmap.web import access, users
-from layers.common import table
-from layers.incidents import popup
+from layers import incidents as incident_layer
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 CRS = coords.SYSTEMS
@@ -50,12 +49,6 @@ def parse_at(text: str | None) -> datetime:
 
 MARKER_LIMIT = 500  # more incidents than this in a view are shown as counts per square
 DETAIL_ZOOM = 14  # below this zoom a view shows counts per grid
-# The people who answered for the place when the incident happened (时任), not those of today.
-PEOPLE = {
-    "package_leader": "时任包片领导",
-    "village_secretary": "时任村书记",
-    "grid_member": "时任网格员",
-}
 LAYERS = {"grids": "网格，默认", "cells": "500 米格网中显著的格子"}
 
 
@@ -103,17 +96,18 @@ def hotspots():
     }
 
 
-@bp.get("/incidents")
+@bp.get("/map/incidents")
 @access.allow("center", "chain")
 def incidents_in_view():
     """Incidents in a map view (``bbox=west,south,east,north``, ``zoom``) for the same filters.
 
-    Zoomed out: counts per grid. Zoomed in: the incidents themselves, with popups naming the
-    people responsible; or, when the view still holds too many, counts per small square.
+    Zoomed out: counts per grid. Zoomed in: the incidents themselves, as data (the page builds
+    their popups), with the people who answered for each; or, when the view still holds too
+    many, counts per small square.
     """
     from gridmap.web import center
 
-    bbox = _bbox(params.single(request.args, "bbox"))
+    bbox = params.parse_bbox(params.single(request.args, "bbox"))
     zoom = params.integer(request.args, "zoom", "缩放级别 zoom", 0, 24, DETAIL_ZOOM)
     scope = users.scope()
     now = datetime.now(UTC)
@@ -121,54 +115,23 @@ def incidents_in_view():
         f, _ref = center.current_filters(conn)
         if zoom < DETAIL_ZOOM:
             counts = center_data.grids_in_view(conn, scope, f, now, bbox)
-            return _bubbles("grids", counts, lambda c: [("网格", c["grid_code"])])
+            return _bubbles("grids", counts)
         rows = center_data.in_view(conn, scope, f, now, bbox, MARKER_LIMIT + 1)
         if len(rows) > MARKER_LIMIT:
             cell = (bbox[2] - bbox[0]) / 24  # about two dozen squares across the view
             counts = center_data.clusters_in_view(conn, scope, f, now, bbox, cell)
-            return _bubbles("squares", counts, lambda c: [])
+            return _bubbles("squares", counts)
         people = center_data.people_of(conn, scope, [r["id"] for r in rows])
-    items = [
-        {
-            "lat": r["lat"],
-            "lon": r["lon"],
-            "count": 1,
-            "id": r["id"],
-            "popup": popup({**r, "people": people.get(r["id"])}, PEOPLE),
-        }
-        for r in rows
-    ]
+    items = [incident_layer.item(r, people.get(r["id"])) for r in rows]
     return {"mode": "incidents", "items": items, "total": len(items)}
 
 
-def _bubbles(mode: str, counts: list[dict], label) -> dict:
+def _bubbles(mode: str, counts: list[dict]) -> dict:
     items = [
-        {
-            "lat": c["lat"],
-            "lon": c["lon"],
-            "count": c["n"],
-            "popup": table([*label(c), ("事件数", c["n"]), ("提示", "放大地图可查看单个事件")]),
-        }
+        {"lat": c["lat"], "lon": c["lon"], "count": c["n"], "grid_code": c.get("grid_code")}
         for c in counts
     ]
     return {"mode": mode, "items": items, "total": sum(c["n"] for c in counts)}
-
-
-def _bbox(text: str) -> tuple[float, float, float, float]:
-    parts = text.split(",")
-    if len(parts) != 4:
-        raise BadInput("bbox 应为“西,南,东,北”四个经纬度数值")
-    west, south, east, north = (params.parse_number(v, "bbox 的每一项") for v in parts)
-    if not (
-        west < east
-        and south < north
-        and -180 <= west
-        and east <= 180
-        and -90 <= south
-        and north <= 90
-    ):
-        raise BadInput("bbox 范围无效：应满足 西<东、南<北，且在经纬度范围内")
-    return west, south, east, north
 
 
 def _plain(value):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, request, send_file
+from flask import Blueprint, current_app, request, send_file, url_for
 from flask_login import current_user
 
-from gridmap import db, photos, pii, pins
-from gridmap.data import cases, workflow
+from gridmap import db, incident_query, photos, pii, pins
+from gridmap.clock import iso_local
+from gridmap.data import cases, listing, workflow
 from gridmap.data import incidents as incident_data
 from gridmap.errors import BadInput, Forbidden, NotFound
 from gridmap.web import access, users
@@ -65,6 +66,31 @@ def create():
             now,
         )
     return answer, status, {"Idempotent-Replayed": "true" if replayed else "false"}
+
+
+@bp.get("")
+@access.allow(*FIELD)
+def list_incidents():
+    """The scope's incidents as data, one keyset page at a time: ``state`` (open, closed, all),
+    ``kind``, ``category``, ``grid``, ``light``, ``from``/``to`` (days of occurrence),
+    ``bbox``, ``sort`` (urgency, newest), ``limit`` (≤ 200) and ``after`` (the ``next`` of the
+    page before)."""
+    scope = users.scope()
+    with db.connection() as conn:
+        q = incident_query.parse(request.args, incident_data.reference(conn))
+        rows, more = listing.page(conn, scope, q, datetime.now(UTC))
+    following = None
+    if more:
+        args = request.args.to_dict(flat=False)
+        args["after"] = [q.cursor_of(rows[-1])]
+        following = url_for("incidents_api.list_incidents", **args)
+    return {
+        "items": [
+            {k: (iso_local(v) if isinstance(v, datetime) else v) for k, v in r.items()}
+            for r in rows
+        ],
+        "next": following,
+    }
 
 
 @bp.get("/<int:incident_id>")
