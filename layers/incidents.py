@@ -40,7 +40,8 @@ class OnDemand(MacroElement):
                 if (!it.due_day || it.is_final) { return null; }
                 if (it.light == null || it.days_left == null) { return it.due_day; }
                 var d = it.days_left;
-                var left = d < 0 ? '超期 ' + (-d) + ' 天' : (d === 0 ? '今天到期' : '剩 ' + d + ' 天');
+                var left = d < 0 ? '超期 ' + (-d) + ' 天'
+                         : (d === 0 ? '今天到期' : '剩 ' + d + ' 天');
                 return it.due_day + '（' + LIGHTS[it.light] + '，' + left + '）';
             }
             function rowsOf(it) {
@@ -50,9 +51,11 @@ class OnDemand(MacroElement):
                 }
                 var out = [['类型', it.kind_name], ['分类', it.category_name],
                            ['标题', it.title], ['情况', it.description],
-                           ['发生时间', String(it.occurred_at || '').slice(0, 16).replace('T', ' ')],
+                           ['发生时间',
+                            String(it.occurred_at || '').slice(0, 16).replace('T', ' ')],
                            // The filter's words (办理中 / 已办结) with the workflow's own state.
-                           ['状态', (it.is_final ? '已办结' : '办理中') + '（' + it.status_name + '）'],
+                           ['状态',
+                            (it.is_final ? '已办结' : '办理中') + '（' + it.status_name + '）'],
                            ['网格', it.grid_code]];
                 var due = deadline(it);
                 if (due) { out.push(['办理期限', due]); }
