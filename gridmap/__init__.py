@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         center,
         compress,
         errors,
+        field,
         incidents_api,
         open311,
         overview,
@@ -66,4 +67,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(cases.bp)
     app.register_blueprint(incidents_api.bp)
     app.register_blueprint(open311.bp)
+    app.register_blueprint(field.bp)
     return app

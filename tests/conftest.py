@@ -132,9 +132,9 @@ def sign_in_browser(page, base_url: str, username: str = "center", password: str
 class Served:
     """An app served over HTTP on localhost, for the browser."""
 
-    def __init__(self, test_config: dict):
+    def __init__(self, test_config: dict, port: int = 0):
         self.app = create_app({**test_config, "TESTING": True})
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.server = make_server("127.0.0.1", port, self.app, threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 

@@ -97,8 +97,11 @@ def _enforce():
     return None
 
 
-def home_of(role: str) -> str:
-    """Where a role lands after signing in."""
+def home_of(role: str, duties: frozenset[str] = frozenset()) -> str:
+    """Where a role lands after signing in: a grid member on their phone page (我的网格), the
+    rest of the chain on their area's page (我的责任区)."""
+    if role == "chain" and "grid_member" in duties:
+        return "field.page"
     return {
         "center": "center.page",
         "chain": "center.page",

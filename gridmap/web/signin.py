@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from gridmap import db, passwords
@@ -36,7 +36,7 @@ def origin() -> dict:
 @access.public
 def page():
     if current_user.is_authenticated and not request.args.get("next"):
-        return redirect(url_for(access.home_of(current_user.role)))
+        return redirect(_home())
     notice = "会话已过期，请重新登录。" if request.args.get("expired") == "1" else ""
     return _page(notice=notice)
 
@@ -111,7 +111,13 @@ def submit():
     login_user(user)
     if user.must_set_password:
         return redirect(url_for("signin.password"))
-    return redirect(_safe_next(request.form.get("next", "")) or url_for(access.home_of(user.role)))
+    return redirect(_safe_next(request.form.get("next", "")) or _home())
+
+
+def _home() -> str:
+    """Where the signed-in person lands: by their kind of account and the duties in force."""
+    g.pop("scope", None)  # computed afresh for the person just signed in
+    return url_for(access.home_of(current_user.role, users.scope().duties))
 
 
 def _safe_next(target: str) -> str:
@@ -166,4 +172,4 @@ def set_password():
     user = users.User(fresh)
     users.start_session(user)
     login_user(user)
-    return redirect(url_for(access.home_of(user.role)))
+    return redirect(_home())
