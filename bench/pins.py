@@ -198,9 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pins", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--retry", type=float, default=0.1, help="share of pins sent twice")
+    parser.add_argument("--alone", type=int, default=200, help="pins sent first by one client")
     parser.add_argument("--db-port", type=int, default=54394)
     args = parser.parse_args(argv)
+    import logging
+
     import waitress
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # queueing is what we measure
 
     from gridmap.stats import weights
 
@@ -209,13 +214,15 @@ def main(argv: list[str] | None = None) -> int:
         with db.connect_owner(settings) as owner:
             demo.load_demo(owner)
         with db.connect(settings) as conn:
-            points = points_in(conn, args.pins, seed=1)
+            points = points_in(conn, args.alone + args.pins, seed=1)
         app = create_app({**settings, "DEMO": True})
         weights.warm_up()
         port = free_port()
         server = waitress.create_server(app, host="127.0.0.1", port=port, threads=8)
         threading.Thread(target=server.run, daemon=True).start()
-        got = pins(port, points, args.clients, args.retry, seed=2)
+        # One phone alone first: a pin's own server time, with no queue in front of it.
+        alone = pins(port, points[: args.alone], 1, 0.0, seed=3)
+        got = pins(port, points[args.alone :], args.clients, args.retry, seed=2)
         with db.connect(settings) as conn:
             stored = conn.execute(
                 "SELECT count(*) AS n FROM incident WHERE street_code = %s AND client_id = ANY(%s)",
@@ -223,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             ).fetchone()["n"]
         created = sorted({i for s in got["ids"].values() for i in s})
         bare = bare_inserts(settings, created, args.clients)
+        alone_ids = sorted({i for s in alone["ids"].values() for i in s})
+        bare_alone = bare_inserts(settings, alone_ids, 1)
         server.close()
         db.close(app)
     lat = got["latencies"]
@@ -236,9 +245,16 @@ def main(argv: list[str] | None = None) -> int:
         f"bare INSERT: {len(bare) / max(bare.sum() / args.clients, 1e-9):7.0f} per s"
         f"   p50 {b50:6.1f} ms   p99 {b99:6.1f} ms"
     )
-    print(f"a pin's server time / a bare INSERT (p50): {p50 / b50:.1f}x")
+    a50 = np.percentile(alone["latencies"], 50) * 1000
+    s50 = np.percentile(bare_alone, 50) * 1000
     print(
-        f"errors {len(got['errors'])}; stored {stored:,} for {got['unique']:,} ids;"
+        f"one client alone: a pin {a50:5.1f} ms, a bare INSERT {s50:5.1f} ms (p50):"
+        f" a pin's server time is {a50 / s50:.1f}x the bare INSERT"
+    )
+    print(f"{args.clients} clients: a pin's latency / a bare INSERT's (p50): {p50 / b50:.1f}x")
+    print(
+        f"errors {len(got['errors']) + len(alone['errors'])}; stored {stored:,} for"
+        f" {got['unique']:,} ids;"
         f" an id answered with two incidents: {doubled}"
     )
     for e in got["errors"][:5]:

@@ -21,8 +21,20 @@ def locate(
     lat: float,
     at: datetime,
 ) -> dict:
-    snap = placement.place(conn, street_code, [lon], [lat], [at]).iloc[0]
-    ctx = areas.unit_context(conn, int(snap["unit_id"]))
+    return locate_with_snapshot(conn, placement, street_code, lon, lat, at)[0]
+
+
+def locate_with_snapshot(
+    conn: psycopg.Connection,
+    placement: Placement,
+    street_code: str,
+    lon: float,
+    lat: float,
+    at: datetime,
+) -> tuple[dict, dict]:
+    """The answer of :func:`locate`, and the snapshot columns an incident placed there stores."""
+    snap = placement.place_one(conn, street_code, lon, lat, at)
+    ctx = areas.unit_context(conn, snap["unit_id"])
     codes = {
         "package_area": ctx["package_area_code"],
         "village": ctx["village_code"],
@@ -30,7 +42,7 @@ def locate(
         "grid": ctx["grid_code"],
     }
     chain = people.responsible(conn, street_code, at, codes)
-    return {
+    answer = {
         "point": {"lon": lon, "lat": lat, "crs": "EPSG:4326"},
         "at": iso_local(at),
         "synthetic": ctx["synthetic"],
@@ -67,7 +79,9 @@ def locate(
                 "level": p["level"],
                 "name": p["name"],
                 "title": p["title"],
+                "phone": p["phone"],  # their work contact, to call
             }
             for p in chain
         ],
     }
+    return answer, snap

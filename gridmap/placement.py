@@ -66,6 +66,24 @@ class Placement:
                 columns[col][rows] = index.units[source].to_numpy()[found]
         return pd.DataFrame(columns)
 
+    def place_one(
+        self, conn: psycopg.Connection, street_code: str, lon: float, lat: float, at
+    ) -> dict:
+        """The snapshot of one point (a pin): the same division choice and the same index as
+        :meth:`place`, without the frames a million rows need."""
+        which = _division_at(divisions.published(conn, street_code), pd.Series([at]))
+        index = self.index(conn, int(which[0]))
+        x, y = np.array([lon], dtype=float), np.array([lat], dtype=float)
+        found = attribution.attribute(index, x, y)
+        if found[0] == attribution.OUTSIDE:
+            raise _outside(x, y, np.array([0]))
+        row = index.units.iloc[int(found[0])]
+        snap = {"division_id": int(which[0])}
+        for col in SNAPSHOT[1:]:
+            value = row["code" if col == "unit_code" else col]
+            snap[col] = int(value) if col.endswith("_id") else value
+        return snap
+
 
 def _division_at(published: list[dict], at: pd.Series) -> np.ndarray:
     """Id of the division in force at each moment; refuses moments that none covers."""

@@ -51,3 +51,13 @@ def reporters(conn: psycopg.Connection, street_code: str, batch_id: int) -> dict
         (street_code, batch_id),
     ).fetchall()
     return {r["id"]: r["reported_by"] for r in rows}
+
+
+def refresh_statistics(conn: psycopg.Connection) -> None:
+    """The planner's statistics of the tables a demo street fills: fresh tables have none
+    until autovacuum comes by, and without them responsible_people scanned every assignment
+    of the street for each pin (3.6 ms instead of 0.1)."""
+    conn.execute(
+        "ANALYZE assignment, person, unit, grid, village, package_area, division, account,"
+        " incident_party"
+    )

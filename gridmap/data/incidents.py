@@ -10,6 +10,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from gridmap import pii
 from gridmap.data import pgbinary
+from gridmap.data.dberrors import refusals
 from gridmap.scope import Scope
 
 
@@ -22,7 +23,7 @@ def reference(conn: psycopg.Connection) -> dict:
     statuses = {
         (r["kind"], r["code"]): r
         for r in conn.execute(
-            "SELECT kind, code, name, is_final FROM incident_status ORDER BY kind, sort"
+            "SELECT kind, code, name, is_final, initial FROM incident_status ORDER BY kind, sort"
         )
     }
     categories = {
@@ -136,6 +137,32 @@ def _text_field(col: str, value, encoding: str) -> bytes:
     if col == "details":
         data = b"\x01" + data  # jsonb's binary form: a version byte, then the JSON text
     return pgbinary.field(data)
+
+
+_INSERT_ONE = """
+INSERT INTO incident (street_code, client_id, kind, category, status, title, description, geom,
+                      occurred_at, reported_at, status_since, due_at, reported_by, source,
+                      division_id, unit_id, grid_id, unit_code, grid_code, village_code,
+                      package_area_code)
+SELECT %(street)s, %(client_id)s, %(kind)s, %(category)s, %(status)s, %(title)s,
+       %(description)s, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(occurred_at)s,
+       %(reported_at)s, %(reported_at)s, gm_due(%(street)s, %(kind)s, %(status)s, d.day, d.day),
+       %(reported_by)s, %(source)s, %(division_id)s, %(unit_id)s, %(grid_id)s, %(unit_code)s,
+       %(grid_code)s, %(village_code)s, %(package_area_code)s
+  FROM (SELECT gm_day_start(gm_day(%(reported_at)s::timestamptz)) AS day) d
+ON CONFLICT DO NOTHING
+RETURNING id, due_at, (SELECT c.light FROM gm_clock(status_since, due_at, closed_at, now()) c),
+          (SELECT c.days_left FROM gm_clock(status_since, due_at, closed_at, now()) c)
+"""
+
+
+def insert_one(conn: psycopg.Connection, street_code: str, row: dict) -> dict | None:
+    """One open incident (a pin), placed (``row`` holds the snapshot columns) and in its first
+    state, whose deadline gm_due gives from the day it was reported, as for a ledger's rows.
+    The database checks it as it checks every row (migration 0009). None when its client id
+    is already stored."""
+    with refusals():
+        return conn.execute(_INSERT_ONE, {**row, "street": street_code}).fetchone()
 
 
 def lock_bulk_loads(conn: psycopg.Connection) -> None:

@@ -73,6 +73,7 @@ def load_demo(
         demo_data.insert_hotspots(conn, code, demo.hotspots)
         demo_accounts.create(conn, code)
         now = load_present(conn, placement, demo, result.batch_id, today, key)
+    demo_data.refresh_statistics(conn)
     return {
         "村（社区）": len(demo.villages),
         "网格": len(demo.grids),

@@ -9,6 +9,7 @@ submission (the same client id) is answered with the stored answer and the heade
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request, send_file, url_for
@@ -26,6 +27,20 @@ FIELD = ("chain", "center")
 UNKNOWN = "没有这个事件，或它不在您的负责范围内。"
 
 
+REFERENCE_SECONDS = 60
+
+
+def _reference(conn) -> dict:
+    """Kinds, states and categories, read at most once a minute: they change only with a
+    migration, and reading them cost three queries of every pin."""
+    kept = current_app.extensions.get("gridmap.reference")
+    now = time.monotonic()
+    if kept is None or now - kept[0] > REFERENCE_SECONDS:
+        kept = (now, incident_data.reference(conn))
+        current_app.extensions["gridmap.reference"] = kept
+    return kept[1]
+
+
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -39,7 +54,7 @@ def preview():
     """Where a pin would land, who answers for it, and similar incidents nearby; stores nothing."""
     now = datetime.now(UTC)
     with db.connection() as conn:
-        pin = pins.read(_body(), incident_data.reference(conn), current_app.config, now)
+        pin = pins.read(_body(), _reference(conn), current_app.config, now)
         return pins.preview(
             conn,
             current_app.extensions["gridmap.placement"],
@@ -61,7 +76,7 @@ def create():
             current_user.account,
             users.scope(),
             _body(),
-            incident_data.reference(conn),
+            _reference(conn),
             current_app.config,
             now,
         )
