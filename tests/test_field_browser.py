@@ -249,3 +249,68 @@ def test_another_grids_case_is_refused(street, serve, phone):
         f"li[data-id='{other['id']}']"
         and phone.locator(f"#gm-cases li[data-id='{other['id']}']").count() == 0
     )
+
+
+def phone_at(browser, lon: float, lat: float, accuracy: float):
+    context = browser.new_context(
+        locale="zh-CN",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": lon, "latitude": lat, "accuracy": accuracy},
+        permissions=["geolocation"],
+    )
+    return context, context.new_page()
+
+
+def test_my_position_is_used_within_the_accuracy_allowed(street, serve, browser, conn):
+    url = serve(street)
+    context, page = phone_at(browser, *IN_G1, accuracy=25)
+    try:
+        open_field(page, url)
+        page.locator(".gm-tabs [data-tab=report]").tap()
+        page.locator("#gm-locate").tap()
+        wait_until(page, "/我的位置/.test(document.getElementById('gm-pin-text').textContent)")
+        assert "精度约 25 米" in page.inner_text("#gm-pin-text")
+        page.locator("#gm-kinds label:has(input[value=dispute])").tap()
+        page.fill("#gm-report input[name=title]", "按定位上报")
+        page.locator("#gm-report .gm-submit").tap()
+        wait_until(page, "/已上报/.test(document.getElementById('gm-answer-state')?.textContent)")
+        assert len(stored(conn, "按定位上报")) == 1
+    finally:
+        context.close()
+
+    context, page = phone_at(browser, *IN_G1, accuracy=800)
+    try:
+        open_field(page, url)
+        page.locator(".gm-tabs [data-tab=report]").tap()
+        page.locator("#gm-locate").tap()
+        wait_until(page, "/超过允许/.test(document.getElementById('gm-pin-text').textContent)")
+        assert "请在地图上点击落点" in page.inner_text("#gm-pin-text")
+        # The manual pin is always there (beside the dot of the case just reported).
+        fill_report(page, "定位太差改为手动", point=(IN_G1[0] + 0.0008, IN_G1[1]))
+        page.locator("#gm-report .gm-submit").tap()
+        wait_until(page, "/已上报/.test(document.getElementById('gm-answer-state')?.textContent)")
+    finally:
+        context.close()
+
+
+def test_a_queued_report_the_server_refuses_says_why_and_keeps_the_rest(street, serve, phone, conn):
+    url = serve(street)
+    open_field(phone, url)
+    phone.context.set_offline(True)
+    fill_report(phone, "街道外的上报", point=(114.05, 30.05))  # outside the small street
+    phone.locator("#gm-report .gm-submit").tap()
+    wait_until(phone, "/待发送/.test(document.getElementById('gm-answer-state')?.textContent)")
+    fill_report(phone, "街道内的上报")
+    phone.locator("#gm-report .gm-submit").tap()
+    wait_until(phone, "document.querySelectorAll('#gm-outbox .gm-outbox-pending').length === 2")
+    phone.context.set_offline(False)
+    wait_until(phone, "document.querySelector('#gm-outbox .gm-outbox-sent')")
+    wait_until(phone, "document.querySelector('#gm-outbox .gm-outbox-failed')")
+    failed = phone.inner_text("#gm-outbox .gm-outbox-failed")
+    assert "失败：" in failed and "街道" in failed, failed
+    assert stored(conn, "街道外的上报") == [] and len(stored(conn, "街道内的上报")) == 1
+    phone.locator(".gm-tabs [data-tab=outbox]").tap()
+    phone.locator("#gm-outbox .gm-outbox-failed button").tap()  # 删除
+    wait_until(phone, "document.querySelector('#gm-outbox .gm-outbox-failed') === null")
