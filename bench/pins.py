@@ -153,6 +153,31 @@ def pins(port: int, points, clients: int, retry: float, seed: int) -> dict:
     }
 
 
+def floor(port: int, clients: int, requests: int) -> dict:
+    """The same server answering the least a signed-in phone can ask (a fresh CSRF token,
+    GET /field/csrf): what Flask, the session and the account check cost before a pin does
+    anything, the ceiling of any endpoint of this stack on this machine."""
+    phones = [Client(port) for _ in range(clients)]
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def run(k: int) -> None:
+        for _ in range(requests // clients):
+            t = time.perf_counter()
+            status, _data = phones[k].request("GET", "/field/csrf")
+            with lock:
+                latencies.append(time.perf_counter() - t)
+            assert status == 200, status
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"wall": time.perf_counter() - start, "latencies": np.array(latencies)}
+
+
 def bare_inserts(settings: dict, ids: list[int], clients: int) -> np.ndarray:
     """The same rows inserted again, one INSERT each, with new client ids, as the app's role."""
     columns = (
@@ -223,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         # One phone alone first: a pin's own server time, with no queue in front of it.
         alone = pins(port, points[: args.alone], 1, 0.0, seed=3)
         got = pins(port, points[args.alone :], args.clients, args.retry, seed=2)
+        least = floor(port, args.clients, args.pins)
         with db.connect(settings) as conn:
             stored = conn.execute(
                 "SELECT count(*) AS n FROM incident WHERE street_code = %s AND client_id = ANY(%s)",
@@ -252,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
         f" a pin's server time is {a50 / s50:.1f}x the bare INSERT"
     )
     print(f"{args.clients} clients: a pin's latency / a bare INSERT's (p50): {p50 / b50:.1f}x")
+    f50 = np.percentile(least["latencies"], 50) * 1000
+    f99 = np.percentile(least["latencies"], 99) * 1000
+    print(
+        f"floor, a signed-in GET /field/csrf: {len(least['latencies']) / least['wall']:7.0f} per s"
+        f"   p50 {f50:6.1f} ms   p99 {f99:6.1f} ms (the most this server answers at all)"
+    )
     print(
         f"errors {len(got['errors']) + len(alone['errors'])}; stored {stored:,} for"
         f" {got['unique']:,} ids;"

@@ -13,7 +13,7 @@ from PIL import Image
 
 from gridmap import create_app, db
 from tests import small_street as st
-from tests.conftest import Served, sign_in, sign_in_browser, wait_until
+from tests.conftest import Served, sign_in_browser, wait_until
 from tests.test_pins_api import member
 
 pytestmark = pytest.mark.browser
@@ -159,6 +159,7 @@ def test_a_report_made_offline_is_kept_and_sent_once(street, phone, conn):
             ".then(c => c.match('/field/').then(p => !!p && c.keys()))"
             ".then(k => k && k.length > 5)",
         )
+        wait_until(phone, "window.gmField.persistent !== undefined")  # storage.persist() asked
         # No network at all: the browser is offline and the server is gone.
         phone.context.set_offline(True)
         served.close()
@@ -183,25 +184,28 @@ def test_a_report_made_offline_is_kept_and_sent_once(street, phone, conn):
         served.close()
 
 
+def reported(street: dict, username: str, point, title: str) -> int:
+    """A case reported through the API (by a test client of its own), its id."""
+    app = create_app({**street, "TESTING": True})
+    client, headers = member(app, username)
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "kind": "dispute",
+        "category": "neighbour",
+        "title": title,
+        "lon": point[0],
+        "lat": point[1],
+        "crs": "wgs84",
+    }
+    made = client.post("/api/incidents", headers=headers, json=body)
+    db.close(app)
+    assert made.status_code == 201, made.get_json()
+    return made.get_json()["id"]
+
+
 @pytest.fixture()
 def g1_case(street):
-    app = create_app({**street, "TESTING": True})
-    client, headers = member(app, "member1")
-    made = client.post(
-        "/api/incidents",
-        headers=headers,
-        json={
-            "client_id": str(uuid.uuid4()),
-            "kind": "dispute",
-            "category": "neighbour",
-            "title": "要跟进的纠纷",
-            "lon": IN_G1[0],
-            "lat": IN_G1[1],
-            "crs": "wgs84",
-        },
-    ).get_json()
-    db.close(app)
-    return made["id"]
+    return reported(street, "member1", IN_G1, "要跟进的纠纷")
 
 
 def test_a_case_is_followed_through_a_transition(street, serve, phone, g1_case):
@@ -223,32 +227,13 @@ def test_a_case_is_followed_through_a_transition(street, serve, phone, g1_case):
 
 
 def test_another_grids_case_is_refused(street, serve, phone):
-    app = create_app({**street, "TESTING": True})
-    center = sign_in(app.test_client(), "center")
-    _client, headers = member(app, "center")
-    other = _client.post(
-        "/api/incidents",
-        headers=headers,
-        json={
-            "client_id": str(uuid.uuid4()),
-            "kind": "dispute",
-            "title": "别的网格",
-            "lon": IN_G3[0],
-            "lat": IN_G3[1],
-            "crs": "wgs84",
-        },
-    ).get_json()
-    assert center.get(f"/api/incidents/{other['id']}").status_code == 200
-    db.close(app)
+    other = {"id": reported(street, "center", IN_G3, "别的网格")}  # G3's, stored
     url = serve(street)
     open_field(phone, url)
     phone.goto(f"{url}/field/#case={other['id']}")
     wait_until(phone, "document.getElementById('gm-case-error')")
     assert "不在您的负责范围内" in phone.inner_text("#gm-case-error")
-    assert (
-        f"li[data-id='{other['id']}']"
-        and phone.locator(f"#gm-cases li[data-id='{other['id']}']").count() == 0
-    )
+    assert phone.locator(f"#gm-cases li[data-id='{other['id']}']").count() == 0
 
 
 def phone_at(browser, lon: float, lat: float, accuracy: float):

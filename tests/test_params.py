@@ -42,13 +42,13 @@ def test_locate_refuses_what_it_would_have_bent(client, query, words):
     ],
 )
 def test_the_incidents_api_refuses_what_it_would_have_bent(client, query, words):
-    r = client.get(f"/api/incidents?{query}&from=2023-01-01&to=2023-12-31")
+    r = client.get(f"/api/map/incidents?{query}&from=2023-01-01&to=2023-12-31")
     assert r.status_code == 400, r.get_json()
     assert words in r.get_json()["message"]
 
 
 def test_good_values_of_each_kind_are_read(client):
-    base = f"/api/incidents?{VIEW}&from=2023-01-01&to=2023-12-31&zoom=12"
+    base = f"/api/map/incidents?{VIEW}&from=2023-01-01&to=2023-12-31&zoom=12"
     assert client.get(base).get_json()["mode"] == "grids"
     for flag in ("1", "true", "on", "0", "off", "FALSE"):
         assert client.get(f"{base}&overdue={flag}").status_code == 200, flag

@@ -52,7 +52,7 @@ def seen(app, username: str) -> dict:
     client = sign_in(app.test_client(), username)
     spots = client.get(f"/api/hotspots?{PERIOD}").get_json()
     cells = client.get(f"/api/hotspots?{PERIOD}&layer=cells").get_json()
-    markers = client.get(f"/api/incidents?{PERIOD}&{WHOLE}").get_json()
+    markers = client.get(f"/api/map/incidents?{PERIOD}&{WHOLE}").get_json()
     return {
         "grids": sorted(f["properties"]["code"] for f in spots["features"]),
         "total": spots["total"],
@@ -72,7 +72,9 @@ def test_a_grid_member_sees_their_grid_only(small):
     assert s["grids"] == [st.G1] and s["total"] == 5 and s["incidents"] == 5
     other = s["client"].get(f"/api/hotspots?{PERIOD}&package_area={st.CODE}-P2").get_json()
     assert other["features"] == [] and other["total"] == 0
-    zoomed_out = s["client"].get(f"/api/incidents?{PERIOD}&bbox=113.99,29.99,114.03,30.03&zoom=10")
+    zoomed_out = s["client"].get(
+        f"/api/map/incidents?{PERIOD}&bbox=113.99,29.99,114.03,30.03&zoom=10"
+    )
     assert [i["count"] for i in zoomed_out.get_json()["items"]] == [5]
 
 

@@ -114,7 +114,7 @@ def test_times_out_of_order_are_refused(conn, street):
         f"/api/locate?{SEAT}&at=1999-12-31",
         "/api/hotspots?to=9999-12-31",
         "/api/hotspots?from=1999-01-01&to=2000-06-01",
-        f"/api/incidents?bbox=113.8,30.4,113.9,30.5&from=2023-01-01&to={'9' * 4}-12-31",
+        f"/api/map/incidents?bbox=113.8,30.4,113.9,30.5&from=2023-01-01&to={'9' * 4}-12-31",
     ],
 )
 def test_query_dates_outside_the_window_are_a_400_that_names_it(client, address):
