@@ -1,5 +1,6 @@
 """Pins from the field through the API: concurrent signed-in clients against gridmap served by
-its production WSGI server (waitress), with deliberate retries of the same client ids.
+its production WSGI server (waitress, in a process of its own), with deliberate retries of the
+same client ids.
 
 Prints throughput, p50 / p99 latency, and a count proving nothing was lost or doubled; next
 to it, in the same run, a bare single-row INSERT of the same rows through psycopg (the
@@ -212,6 +213,22 @@ def bare_inserts(settings: dict, ids: list[int], clients: int) -> np.ndarray:
     return np.array(latencies)
 
 
+def serve(settings: dict, port: int, ready) -> None:
+    """gridmap as `gridmap serve` runs it (gridmap.serving, waitress), in a process of its own:
+    the load generator's threads must not share the server's interpreter lock."""
+    import logging
+
+    from gridmap import serving
+    from gridmap.stats import weights
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # queueing is what we measure
+    app = create_app({**settings, "DEMO": True})
+    weights.warm_up()
+    server = serving.Server(app, "127.0.0.1", port)
+    ready.set()
+    server.run()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -226,13 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alone", type=int, default=200, help="pins sent first by one client")
     parser.add_argument("--db-port", type=int, default=54394)
     args = parser.parse_args(argv)
-    import logging
-
-    import waitress
-
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # queueing is what we measure
-
-    from gridmap.stats import weights
+    import multiprocessing
 
     print(f"# bench/pins.py — {time.strftime('%Y-%m-%d %H:%M')}, {args.clients} clients")
     with sandbox.database(port=args.db_port, prefix="gridmap-pins-") as settings:
@@ -240,11 +251,13 @@ def main(argv: list[str] | None = None) -> int:
             demo.load_demo(owner)
         with db.connect(settings) as conn:
             points = points_in(conn, args.alone + args.pins, seed=1)
-        app = create_app({**settings, "DEMO": True})
-        weights.warm_up()
         port = free_port()
-        server = waitress.create_server(app, host="127.0.0.1", port=port, threads=8)
-        threading.Thread(target=server.run, daemon=True).start()
+        ready = multiprocessing.Event()
+        server = multiprocessing.Process(target=serve, args=(settings, port, ready), daemon=True)
+        server.start()
+        if not ready.wait(120):
+            raise SystemExit("gridmap did not start")
+        time.sleep(0.5)  # listening
         # One phone alone first: a pin's own server time, with no queue in front of it.
         alone = pins(port, points[: args.alone], 1, 0.0, seed=3)
         got = pins(port, points[args.alone :], args.clients, args.retry, seed=2)
@@ -258,8 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         bare = bare_inserts(settings, created, args.clients)
         alone_ids = sorted({i for s in alone["ids"].values() for i in s})
         bare_alone = bare_inserts(settings, alone_ids, 1)
-        server.close()
-        db.close(app)
+        server.terminate()
+        server.join()
     lat = got["latencies"]
     doubled = sum(1 for s in got["ids"].values() if len(s) > 1)
     rate = got["sent"] / got["wall"]
