@@ -1,0 +1,92 @@
+"""Checking plans (issue 10): gridmap.plancheck.check_village for one village, for the whole
+demo street village by village, and for a synthetic district of 10,000 grids; next to each, in
+the same run, the bare GEOS coverage test of the same units (shapely.coverage_is_valid), the
+least any check of a coverage costs. Target: one village under 50 ms, so that it can run on
+every click.
+
+    .venv/bin/python bench/planner.py [--repeat 5]
+
+The suggested rebalance and the publishing of a street-wide plan are not built yet; this
+bench says so rather than timing anything in their place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gridmap.plancheck import Band, check_village  # noqa: E402
+
+BAND = Band(30, 500)
+WEIGHTS = {"dispute": 5.0, "petition": 10.0, "mediation": 5.0, "enforcement": 3.0}
+
+
+def best_ms(repeat: int, fn) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times) * 1000
+
+
+def villages_of(units):
+    """Each village's edge, its units (with no incidents) and its grids."""
+    out = []
+    for code, rows in units.groupby("village_code", sort=True):
+        rows = rows.assign(incidents=[{}] * len(rows))
+        edge = shapely.coverage_union_all(rows.geometry.values)
+        grids = {g: {"name": g, "members": ["（示意）"]} for g in sorted(set(rows["grid_code"]))}
+        out.append((code, edge, rows, grids))
+    return out
+
+
+def run(label: str, units, repeat: int) -> None:
+    parts = villages_of(units)
+    each = [
+        best_ms(repeat, lambda p=p: check_village(p[1], p[2], p[3], BAND, 0.15, WEIGHTS))
+        for p in parts
+    ]
+    bare = [
+        best_ms(repeat, lambda p=p: shapely.coverage_is_valid(p[2].geometry.values)) for p in parts
+    ]
+    sizes = [len(p[2]) for p in parts]
+    span = f"{min(sizes)}–{max(sizes)} a village"
+    print(f"{label}: {len(parts)} villages, {len(units):,} units ({span})")
+    print(
+        f"  one village: median {np.median(each):6.2f} ms, slowest {max(each):6.2f} ms"
+        f"   bare coverage test: median {np.median(bare):6.2f} ms"
+        f"   ({np.median(each) / np.median(bare):.1f}x)"
+    )
+    print(
+        f"  every village: {sum(each):8.1f} ms   bare coverage test {sum(bare):8.1f} ms"
+        f"   ({sum(each) / sum(bare):.1f}x)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    from bench.attribution import synthetic_frames
+    from gridmap.demo import build
+
+    print(f"# bench/planner.py — {time.strftime('%Y-%m-%d %H:%M')}")
+    run("demo street", build().units, args.repeat)
+    _pa, _villages, _grids, units = synthetic_frames()
+    run("synthetic district, 10,000 grids", units, max(1, args.repeat // 2))
+    print("suggested rebalance, publishing at 1M incidents: not built yet (issue 10 open)")
+    print("target: one village under 50 ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
