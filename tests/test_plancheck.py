@@ -39,14 +39,19 @@ GRIDS = {"G1": {"name": "一格", "members": ["甲"]}, "G2": {"name": "二格", 
 WEIGHTS = {"dispute": 5.0, "petition": 10.0}
 
 
+SPLIT = {"A": "G1", "C": "G1", "B": "G2", "D": "G2"}  # two columns
+
+
+def checked(assign=SPLIT, geoms=None, grids=GRIDS, households=None):
+    return check_village(VILLAGE, plan(assign, geoms, households), grids, BAND, 0.1, WEIGHTS)
+
+
 def kinds(check) -> list[str]:
     return sorted(p.kind for p in check.problems)
 
 
 def test_a_true_plan_has_no_problem_and_a_balanced_table():
-    check = check_village(
-        VILLAGE, plan({"A": "G1", "C": "G1", "B": "G2", "D": "G2"}), GRIDS, BAND, 0.1, WEIGHTS
-    )
+    check = checked()
     assert check.ok, check.problems
     one = {r["code"]: r for r in check.grids}
     assert one["G1"]["households"] == 100 and one["G1"]["incidents"] == 6
@@ -55,9 +60,7 @@ def test_a_true_plan_has_no_problem_and_a_balanced_table():
 
 
 def test_a_grid_in_two_pieces_is_found_and_drawn():
-    check = check_village(
-        VILLAGE, plan({"A": "G1", "D": "G1", "B": "G2", "C": "G2"}), GRIDS, BAND, 0.1, WEIGHTS
-    )
+    check = checked({"A": "G1", "D": "G1", "B": "G2", "C": "G2"})
     pieces = [p for p in check.problems if p.kind == "pieces"]
     assert sorted(p.grid for p in pieces) == ["G1", "G2"]  # diagonal squares touch at a corner
     assert all(shapely.get_num_geometries(p.geometry) == 2 for p in pieces)
@@ -65,59 +68,33 @@ def test_a_grid_in_two_pieces_is_found_and_drawn():
 
 def test_an_overlap_a_gap_and_a_unit_outside_the_village():
     grown = shapely.box(S * 0.5, 0, 2 * S, S)  # B redrawn over half of A
-    check = check_village(
-        VILLAGE,
-        plan({"A": "G1", "C": "G1", "B": "G2", "D": "G2"}, {"B": grown}),
-        GRIDS,
-        BAND,
-        0.1,
-        WEIGHTS,
-    )
+    check = checked(geoms={"B": grown})
     assert "overlap" in kinds(check)
     overlap = [p for p in check.problems if p.kind == "overlap"]
     # A and B overlap; D's edge with the redrawn B no longer matches vertex for vertex either.
     assert {"A", "B"} <= {p.units[0] for p in overlap} and all(p.geometry for p in overlap)
 
     # Unit B taken out of the plan: its square is a gap.
-    gap = check_village(VILLAGE, plan({"A": "G1", "C": "G1", "D": "G2"}), GRIDS, BAND, 0.1, WEIGHTS)
+    gap = checked({"A": "G1", "C": "G1", "D": "G2"})
     assert kinds(gap) == ["gap"]
     assert abs(shapely.area(gap.problems[0].geometry) - S * S) < 1e-12
 
     out = shapely.box(S, 0, 2.5 * S, S)
-    outside = check_village(
-        VILLAGE,
-        plan({"A": "G1", "C": "G1", "B": "G2", "D": "G2"}, {"B": out}),
-        GRIDS,
-        BAND,
-        0.1,
-        WEIGHTS,
-    )
+    outside = checked(geoms={"B": out})
     assert "outside" in kinds(outside)
 
 
 def test_a_self_intersecting_unit_is_refused_before_anything_else():
     bowtie = shapely.Polygon([(S, 0), (2 * S, S), (2 * S, 0), (S, S), (S, 0)])
-    check = check_village(
-        VILLAGE,
-        plan({"A": "G1", "C": "G1", "B": "G2", "D": "G2"}, {"B": bowtie}),
-        GRIDS,
-        BAND,
-        0.1,
-        WEIGHTS,
-    )
+    check = checked(geoms={"B": bowtie})
     invalid = [p for p in check.problems if p.kind == "invalid"]
     assert [p.units for p in invalid] == [("B",)] and "无效" in invalid[0].message
 
 
 def test_the_band_the_members_and_the_grid_codes():
     grids = {**GRIDS, "G2": {"name": "二格", "members": []}, "G3": {"name": "三格"}}
-    check = check_village(
-        VILLAGE,
-        plan({"A": "G1", "C": "G1", "B": "G2", "D": "G9"}, households={"A": 200}),
-        grids,
-        BAND,
-        0.1,
-        WEIGHTS,
+    check = checked(
+        {"A": "G1", "C": "G1", "B": "G2", "D": "G9"}, grids=grids, households={"A": 200}
     )
     found = {(p.kind, p.grid or p.units[0]) for p in check.problems}
     assert ("band", "G1") in found, "250 households against 50–150"
