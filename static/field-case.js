@@ -17,6 +17,7 @@
       }
       current = answer.body;
       render(current, draft || '');
+      document.getElementById('gm-tab-case').scrollIntoView({block: 'start'});
     }, function () {
       F.clear(box).appendChild(F.el('p', {'class': 'gm-form-error', id: 'gm-case-error'},
         '网络不可用，且本机没有这个案件的记录：请联网后再打开。'));
@@ -116,7 +117,8 @@
   }
 
   function timeline(data) {
-    var items = [];
+    var c = data.case;
+    var items = [{at: c.reported_at, what: '上报（' + c.kind_name + '）', text: ''}];
     data.history.forEach(function (e) {
       var what = e.kind === 'extension' ? '延期至 ' + F.dueDay(e.due_at) : '转为「' + (e.to_name || e.to_status) + '」';
       items.push({at: e.at, what: what, by: e.by_name, text: e.reason});

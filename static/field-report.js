@@ -247,5 +247,6 @@
       }
     });
     answerBox.appendChild(F.el('a', {href: '#case=' + a.id, 'class': 'gm-link'}, '打开案件，继续跟进'));
+    answerBox.scrollIntoView({block: 'start'});
   }
 })();

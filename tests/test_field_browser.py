@@ -223,6 +223,11 @@ def test_a_case_is_followed_through_a_transition(street, serve, phone, g1_case):
     wait_until(phone, "document.getElementById('gm-case-status')?.textContent === '调处中'")
     timeline = phone.inner_text("#gm-timeline")
     assert "转为「调处中」" in timeline and "双方同意调解" in timeline
+    assert (
+        timeline.index("上报（矛盾纠纷）")
+        < timeline.index("跟进")
+        < timeline.index("转为「调处中」")
+    )
     assert phone.locator("#gm-case .gm-light").count() == 1, "the light of the new step"
 
 
