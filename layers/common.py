@@ -4,8 +4,9 @@ Names, codes and titles are typed by people (administrators, planners, grid memb
 piece of text a layer shows is escaped for HTML here, in Python (:func:`esc`, :func:`table`),
 and then travels as *data*: a property of a GeoJSON feature (``popup``, ``tooltip``) that
 Folium writes into the page as JSON, and that :data:`BIND` hands to Leaflet's ``bindPopup`` /
-``bindTooltip`` in the browser. gridmap's own two scripts take a JSON value the same way: the
-legend's HTML (``|tojson``) and the incidents' popups fetched from ``/api/incidents``.
+``bindTooltip`` in the browser. gridmap's own scripts take a JSON value the same way: the
+legend's HTML (``|tojson``); the incidents layer builds its popups from the data of
+``/api/map/incidents``, setting every value as text.
 
 Layers never pass text to ``folium.Popup``, ``folium.Tooltip`` or a ``popup=``/``tooltip=``
 argument: Folium writes those into JavaScript template strings (``$(`...`)``), where HTML

@@ -17,7 +17,9 @@ CHAIN = [
 ]
 
 
-def build(rows: list[dict], colours: dict[str, str]) -> object:
+def build(rows: list[dict], colours: dict[str, str], popups: bool = True) -> object:
+    """The grids layer; without ``popups`` (a page where a tap drops a pin: Leaflet stops a
+    click that opens a popup) each grid keeps only its name as a tooltip."""
     features = []
     for row in rows:
         people = row["people"] or []
@@ -25,7 +27,7 @@ def build(rows: list[dict], colours: dict[str, str]) -> object:
             (label, "、".join(p["name"] for p in people if p["role"] == role) or "（空缺）")
             for role, label in CHAIN
         ]
-        popup = table(
+        popup = popups and table(
             [
                 ("网格", row["name"]),
                 ("网格编码", row["code"]),
@@ -43,7 +45,7 @@ def build(rows: list[dict], colours: dict[str, str]) -> object:
                 row["geojson"],
                 {
                     "code": row["code"],
-                    "popup": popup,
+                    "popup": popup or "",
                     "tooltip": esc(row["name"]),
                     "style": {"fillColor": colour},
                 },

@@ -39,11 +39,6 @@
   }
   F.placePin = place;
 
-  // On this page a tap drops the pin. A grid's popup would swallow the tap (Leaflet stops a
-  // click that opens a popup), so the grids keep only their names as tooltips here.
-  F.map.eachLayer(function (layer) {
-    if (layer.feature && layer.getPopup && layer.getPopup()) { layer.unbindPopup(); }
-  });
   F.map.on('click', function (e) {
     if (F.tab() !== 'report') { F.show('report'); }
     place(e.latlng.lat, e.latlng.lng, 'manual');
