@@ -78,7 +78,18 @@ class Scope:
             raise ValueError("the tallies cannot answer for a unit; count the incidents")
         return self._condition(alias, {k: v for k, v in LEVELS.items() if k != "unit"})
 
-    def _condition(self, alias: str, columns: dict[str, str]) -> tuple[sql.Composable, dict]:
+    def area_where(self, alias: str = "g") -> tuple[sql.Composable, dict]:
+        """The same condition on grid rows (``alias`` with street_code, code, village_code and
+        package_area_code): the grids wholly inside the scope (none for a scope of units)."""
+        return self._condition(
+            alias,
+            {"grid": "code", "village": "village_code", "package_area": "package_area_code"},
+            levels=("grid", "village", "package_area"),
+        )
+
+    def _condition(
+        self, alias: str, columns: dict[str, str], levels: tuple[str, ...] | None = None
+    ) -> tuple[sql.Composable, dict]:
         table = sql.Identifier(alias)
         street = sql.SQL("{}.street_code = %(scope_street)s").format(table)
         params: dict = {"scope_street": self.street_code}
@@ -86,6 +97,8 @@ class Scope:
             return street, params
         parts = []
         for level, codes in sorted(self.areas.items()):
+            if levels is not None and level not in levels:
+                continue
             name = f"scope_{level}"
             parts.append(
                 sql.SQL("{}.{} = ANY(%({})s)").format(

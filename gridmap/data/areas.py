@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import psycopg
+from psycopg import sql
+
+from gridmap.scope import Scope
 
 
 def in_force(conn: psycopg.Connection, street_code: str, at: datetime) -> dict | None:
@@ -77,9 +80,14 @@ def villages(conn: psycopg.Connection, division_id: int) -> list[dict]:
     ).fetchall()
 
 
-def grids(conn: psycopg.Connection, division_id: int, at: datetime) -> list[dict]:
-    """Grids with households and, per level of the chain, the people answering for them."""
-    return conn.execute(
+def grids(
+    conn: psycopg.Connection, division_id: int, at: datetime, scope: Scope | None = None
+) -> list[dict]:
+    """Grids with households and, per level of the chain, the people answering for them; with
+    a ``scope``, only the grids wholly inside it (a grid member's page needs theirs, not the
+    street's 231 with their people: 71 ms)."""
+    allowed, params = scope.area_where("g") if scope is not None else (sql.SQL("true"), {})
+    query = sql.SQL(
         """WITH g AS (
              SELECT g.id, g.code, g.name, g.street_code, v.code AS village_code,
                     v.name AS village_name, p.code AS package_area_code,
@@ -100,11 +108,12 @@ def grids(conn: psycopg.Connection, division_id: int, at: datetime) -> list[dict
                                   uu.code, g.code) x
                             WHERE uu.grid_id = g.id) rp) AS people
              FROM g JOIN unit u ON u.grid_id = g.id
+            WHERE {}
             GROUP BY g.id, g.code, g.name, g.village_name, g.package_area_name, g.geojson,
                      g.street_code, g.package_area_code, g.village_code
-            ORDER BY g.code""",
-        {"division": division_id, "at": at},
-    ).fetchall()
+            ORDER BY g.code"""
+    ).format(allowed)
+    return conn.execute(query, {**params, "division": division_id, "at": at}).fetchall()
 
 
 def grid_shapes(conn: psycopg.Connection, division_id: int) -> list[dict]:

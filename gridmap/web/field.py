@@ -21,9 +21,8 @@ from flask_wtf.csrf import generate_csrf
 import layers
 from gridmap import db
 from gridmap.data import areas, streets
-from gridmap.data import incidents as incident_data
 from gridmap.errors import NotFound
-from gridmap.web import access, mapping, users
+from gridmap.web import access, mapping, reference, users
 
 bp = Blueprint("field", __name__, url_prefix="/field")
 
@@ -39,12 +38,14 @@ def page():
         division = areas.in_force(conn, street_code, now) if street else None
         if division is None:
             raise NotFound(f"街道 {street_code} 目前没有生效的网格划分，无法上报。")
-        ref = incident_data.reference(conn)
-        rows = areas.grids(conn, division["id"], now)
-    mine = [r for r in rows if scope.allows_grid(r)] or rows
+        ref = reference.of(conn)
+        # A scope of units holds no whole grid: it is shown the street's grids.
+        mine = areas.grids(conn, division["id"], now, scope) or areas.grids(
+            conn, division["id"], now
+        )
     m = mapping.new_map(current_app.config, _bounds(mine))
     colours = {r["package_area_code"]: "#8b1a1a" for r in mine}
-    layers.REGISTRY["grids"].build(mine, colours).add_to(m)
+    layers.REGISTRY["grids"].build(mine, colours, popups=False).add_to(m)  # a tap drops a pin
     kinds = [
         {
             "code": code,
@@ -62,7 +63,6 @@ def page():
         "kinds": kinds,
         "max_accuracy_m": float(current_app.config["PIN_MAX_ACCURACY_M"]),
         "photo_max_bytes": int(current_app.config["PHOTO_MAX_BYTES"]),
-        "grids": [r["code"] for r in mine if scope.allows_grid(r)],
     }
     return render_template(
         "field.html",

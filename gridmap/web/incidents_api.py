@@ -9,7 +9,6 @@ submission (the same client id) is answered with the stored answer and the heade
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request, send_file, url_for
@@ -18,27 +17,12 @@ from flask_login import current_user
 from gridmap import db, incident_query, photos, pii, pins
 from gridmap.clock import iso_local
 from gridmap.data import cases, listing, workflow
-from gridmap.data import incidents as incident_data
 from gridmap.errors import BadInput, Forbidden, NotFound
-from gridmap.web import access, users
+from gridmap.web import access, reference, users
 
 bp = Blueprint("incidents_api", __name__, url_prefix="/api/incidents")
 FIELD = ("chain", "center")
 UNKNOWN = "没有这个事件，或它不在您的负责范围内。"
-
-
-REFERENCE_SECONDS = 60
-
-
-def _reference(conn) -> dict:
-    """Kinds, states and categories, read at most once a minute: they change only with a
-    migration, and reading them cost three queries of every pin."""
-    kept = current_app.extensions.get("gridmap.reference")
-    now = time.monotonic()
-    if kept is None or now - kept[0] > REFERENCE_SECONDS:
-        kept = (now, incident_data.reference(conn))
-        current_app.extensions["gridmap.reference"] = kept
-    return kept[1]
 
 
 def _body() -> dict:
@@ -54,7 +38,7 @@ def preview():
     """Where a pin would land, who answers for it, and similar incidents nearby; stores nothing."""
     now = datetime.now(UTC)
     with db.connection() as conn:
-        pin = pins.read(_body(), _reference(conn), current_app.config, now)
+        pin = pins.read(_body(), reference.of(conn), current_app.config, now)
         return pins.preview(
             conn,
             current_app.extensions["gridmap.placement"],
@@ -76,7 +60,7 @@ def create():
             current_user.account,
             users.scope(),
             _body(),
-            _reference(conn),
+            reference.of(conn),
             current_app.config,
             now,
         )
@@ -92,7 +76,7 @@ def list_incidents():
     page before)."""
     scope = users.scope()
     with db.connection() as conn:
-        q = incident_query.parse(request.args, incident_data.reference(conn))
+        q = incident_query.parse(request.args, reference.of(conn))
         rows, more = listing.page(conn, scope, q, datetime.now(UTC))
     following = None
     if more:
@@ -100,10 +84,7 @@ def list_incidents():
         args["after"] = [q.cursor_of(rows[-1])]
         following = url_for("incidents_api.list_incidents", **args)
     return {
-        "items": [
-            {k: (iso_local(v) if isinstance(v, datetime) else v) for k, v in r.items()}
-            for r in rows
-        ],
+        "items": [_plain(r) for r in rows],
         "next": following,
     }
 
@@ -189,7 +170,7 @@ def add_note(incident_id: int):
         note = cases.add_note(
             conn, scope.street_code, incident_id, text.strip(), current_user.account["person_id"]
         )
-    return {"id": note["id"], "at": note["at"].isoformat()}, 201
+    return {"id": note["id"], "at": iso_local(note["at"])}, 201
 
 
 @bp.post("/<int:incident_id>/photos")
@@ -271,4 +252,5 @@ def _moves(conn, case: dict, scope, all_roles: bool = False) -> list[dict]:
 
 
 def _plain(row: dict) -> dict:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+    """A row as JSON: times in Beijing time, as every answer of the API gives them."""
+    return {k: (iso_local(v) if isinstance(v, datetime) else v) for k, v in row.items()}

@@ -15,11 +15,10 @@ from flask import Blueprint, current_app, request
 
 from gridmap import db, params
 from gridmap.clock import LOCAL, iso_local
-from gridmap.data import incidents as incident_data
 from gridmap.data import public
 from gridmap.errors import BadInput, NotFound
 from gridmap.scope import Scope
-from gridmap.web import access
+from gridmap.web import access, reference
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 READERS = ("chain", "center", "planner", "admin", "auditor")
@@ -35,7 +34,7 @@ def code_of(kind: str, category: str) -> str:
 @access.public_if("OPEN311_PUBLIC", *READERS)
 def services():
     with db.connection() as conn:
-        ref = incident_data.reference(conn)
+        ref = reference.of(conn)
     out = []
     for kind, name in ref["kinds"].items():
         out.append(_service(kind, "", name, name))
@@ -108,7 +107,7 @@ def _precision() -> float:
 def _services(conn, text: str) -> list[tuple[str, str]]:
     if not text:
         return []
-    ref = incident_data.reference(conn)
+    ref = reference.of(conn)
     out = []
     for code in text.split(","):
         kind, _, category = code.strip().partition(".")
