@@ -69,6 +69,17 @@ class Client:
         return response.status, data
 
 
+def at_once(clients: int, run) -> float:
+    """``run(k)`` for each of ``clients`` in a thread of its own, all at once; the wall time."""
+    start = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start
+
+
 def points_in(conn, n: int, seed: int) -> list[tuple[float, float]]:
     """Points inside the grid member's grids."""
     from datetime import UTC, datetime
@@ -137,13 +148,7 @@ def pins(port: int, points, clients: int, retry: float, seed: int) -> dict:
                 ids.setdefault(body["client_id"], set()).add(answer["id"])
                 replays.append(answer)
 
-    start = time.perf_counter()
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - start
+    wall = at_once(clients, run)
     return {
         "sent": len(work),
         "unique": len(bodies),
@@ -170,13 +175,7 @@ def floor(port: int, clients: int, requests: int) -> dict:
                 latencies.append(time.perf_counter() - t)
             assert status == 200, status
 
-    start = time.perf_counter()
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return {"wall": time.perf_counter() - start, "latencies": np.array(latencies)}
+    return {"wall": at_once(clients, run), "latencies": np.array(latencies)}
 
 
 def bare_inserts(settings: dict, ids: list[int], clients: int) -> np.ndarray:
@@ -205,11 +204,7 @@ def bare_inserts(settings: dict, ids: list[int], clients: int) -> np.ndarray:
                 with lock:
                     latencies.append(took)
 
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(clients, run)
     return np.array(latencies)
 
 

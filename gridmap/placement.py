@@ -27,6 +27,9 @@ SNAPSHOT = [
     "package_area_code",
 ]
 
+# The column of a division index's units that gives each snapshot column after division_id.
+_FROM_INDEX = {col: "code" if col == "unit_code" else col for col in SNAPSHOT[1:]}
+
 
 class Placement:
     """Spatial indexes of published divisions, built once per process and reused.
@@ -61,8 +64,7 @@ class Placement:
             if outside.size:
                 raise _outside(lon, lat, outside)
             columns["division_id"][rows] = int(division_id)
-            for col in SNAPSHOT[1:]:
-                source = "code" if col == "unit_code" else col
+            for col, source in _FROM_INDEX.items():
                 columns[col][rows] = index.units[source].to_numpy()[found]
         return pd.DataFrame(columns)
 
@@ -79,9 +81,8 @@ class Placement:
             raise _outside(x, y, np.array([0]))
         row = index.units.iloc[int(found[0])]
         snap = {"division_id": int(which[0])}
-        for col in SNAPSHOT[1:]:
-            value = row["code" if col == "unit_code" else col]
-            snap[col] = int(value) if col.endswith("_id") else value
+        for col, source in _FROM_INDEX.items():
+            snap[col] = int(row[source]) if col.endswith("_id") else row[source]
         return snap
 
 

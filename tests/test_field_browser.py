@@ -5,6 +5,7 @@ refused another grid's case."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import uuid
 
@@ -241,25 +242,31 @@ def test_another_grids_case_is_refused(street, serve, phone):
     assert phone.locator(f"#gm-cases li[data-id='{other['id']}']").count() == 0
 
 
-def phone_at(browser, lon: float, lat: float, accuracy: float):
+@contextlib.contextmanager
+def located(browser, url: str, accuracy: float):
+    """A phone at IN_G1 whose position is ``accuracy`` metres good, on 我的网格, after a tap on
+    使用我的位置."""
     context = browser.new_context(
         locale="zh-CN",
         viewport={"width": 390, "height": 844},
         is_mobile=True,
         has_touch=True,
-        geolocation={"longitude": lon, "latitude": lat, "accuracy": accuracy},
+        geolocation={"longitude": IN_G1[0], "latitude": IN_G1[1], "accuracy": accuracy},
         permissions=["geolocation"],
     )
-    return context, context.new_page()
+    try:
+        page = context.new_page()
+        open_field(page, url)
+        page.locator(".gm-tabs [data-tab=report]").tap()
+        page.locator("#gm-locate").tap()
+        yield page
+    finally:
+        context.close()
 
 
 def test_my_position_is_used_within_the_accuracy_allowed(street, serve, browser, conn):
     url = serve(street)
-    context, page = phone_at(browser, *IN_G1, accuracy=25)
-    try:
-        open_field(page, url)
-        page.locator(".gm-tabs [data-tab=report]").tap()
-        page.locator("#gm-locate").tap()
+    with located(browser, url, accuracy=25) as page:
         wait_until(page, "/我的位置/.test(document.getElementById('gm-pin-text').textContent)")
         assert "精度约 25 米" in page.inner_text("#gm-pin-text")
         page.locator("#gm-kinds label:has(input[value=dispute])").tap()
@@ -267,22 +274,14 @@ def test_my_position_is_used_within_the_accuracy_allowed(street, serve, browser,
         page.locator("#gm-report .gm-submit").tap()
         wait_until(page, "/已上报/.test(document.getElementById('gm-answer-state')?.textContent)")
         assert len(stored(conn, "按定位上报")) == 1
-    finally:
-        context.close()
 
-    context, page = phone_at(browser, *IN_G1, accuracy=800)
-    try:
-        open_field(page, url)
-        page.locator(".gm-tabs [data-tab=report]").tap()
-        page.locator("#gm-locate").tap()
+    with located(browser, url, accuracy=800) as page:
         wait_until(page, "/超过允许/.test(document.getElementById('gm-pin-text').textContent)")
         assert "请在地图上点击落点" in page.inner_text("#gm-pin-text")
         # The manual pin is always there (beside the dot of the case just reported).
         fill_report(page, "定位太差改为手动", point=(IN_G1[0] + 0.0008, IN_G1[1]))
         page.locator("#gm-report .gm-submit").tap()
         wait_until(page, "/已上报/.test(document.getElementById('gm-answer-state')?.textContent)")
-    finally:
-        context.close()
 
 
 def test_a_queued_report_the_server_refuses_says_why_and_keeps_the_rest(street, serve, phone, conn):
