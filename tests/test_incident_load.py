@@ -120,10 +120,13 @@ GEOM_INDEX = "SELECT 'incident_geom_idx'::regclass::oid AS oid"
 def test_a_large_load_rebuilds_the_indexes_it_dropped(conn, placement, street, monkeypatch):
     incidents.load(conn, placement, st.CODE, rows(3), source="t")
     before, oid = conn.execute(INDEXES).fetchall(), conn.execute(GEOM_INDEX).fetchone()["oid"]
-    conn.execute("ANALYZE incident")  # the estimate of stored rows is exact (all streets')
+    conn.execute("ANALYZE incident")  # the estimate of stored rows, near the count
     stored = conn.execute("SELECT count(*) AS n FROM incident").fetchone()["n"]
     monkeypatch.setattr(incidents, "REBUILD_FROM", 5)
-    monkeypatch.setattr(incidents, "REBUILD_SHARE", 8 / stored)  # 8 rows pay for a rebuild
+    # 8 rows pay for a rebuild, 5 do not. Not 8 / stored exactly: ANALYZE samples a table
+    # that earlier tests filled and purged, and its estimate came out above the count (CI:
+    # the rebuild was skipped with 18,323 rows stored).
+    monkeypatch.setattr(incidents, "REBUILD_SHARE", 6.5 / stored)
     incidents.load(conn, placement, st.CODE, rows(8), source="t")
     assert conn.execute(INDEXES).fetchall() == before
     assert conn.execute(GEOM_INDEX).fetchone()["oid"] != oid  # a new index, built afresh
