@@ -27,6 +27,16 @@ APP: dict[str, str] = {
     "village": AREA,
     "grid": AREA,
     "unit": AREA,
+    # planners' drafts (revisions append-only) and what a publish started or ended
+    "plan": (
+        "SELECT, INSERT (street_code, name, note, copied_from, created_by),"
+        " UPDATE (name, note, status, division_id, effective, published_by, published_at, summary)"
+    ),
+    "plan_revision": "SELECT, INSERT",
+    "plan_grid": "SELECT, INSERT",
+    "plan_grid_member": "SELECT, INSERT",
+    "plan_unit": "SELECT, INSERT",
+    "plan_assignment": "SELECT, INSERT",
     # people and the six-level chain: ended, never deleted
     "role": READ,
     "person": "SELECT, INSERT, UPDATE (name, gender, phone, title, home, left_at)",
@@ -43,6 +53,7 @@ APP: dict[str, str] = {
     "incident_note": "SELECT, INSERT",
     "incident_photo": "SELECT, INSERT",
     "incident_responsible": READ,
+    "incident_handover": READ,  # written by plan_hand_over(), as the owner
     # the tally, kept by the database's triggers
     "incident_tally": READ,
     "incident_tally_monthly": READ,

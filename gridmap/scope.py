@@ -69,8 +69,10 @@ class Scope:
 
     def where(self, alias: str = "i") -> tuple[sql.Composable, dict]:
         """A condition on incident rows (``alias``) and its parameters: the street, and within
-        it the allowed areas (by the incident's snapshot codes)."""
-        return self._condition(alias, LEVELS)
+        it the allowed areas: the incident's snapshot codes, or, for a case handed over to
+        another grid when a plan was published (移交, migration 0020), the codes of the grid
+        now handling it. History (the snapshot) is unchanged; responsibility moved."""
+        return self._condition(alias, LEVELS, handled=True)
 
     def tally_where(self, alias: str = "t") -> tuple[sql.Composable, dict]:
         """The same condition on tally rows (which carry package area, village and grid)."""
@@ -88,7 +90,11 @@ class Scope:
         )
 
     def _condition(
-        self, alias: str, columns: dict[str, str], levels: tuple[str, ...] | None = None
+        self,
+        alias: str,
+        columns: dict[str, str],
+        levels: tuple[str, ...] | None = None,
+        handled: bool = False,
     ) -> tuple[sql.Composable, dict]:
         table = sql.Identifier(alias)
         street = sql.SQL("{}.street_code = %(scope_street)s").format(table)
@@ -100,11 +106,11 @@ class Scope:
             if levels is not None and level not in levels:
                 continue
             name = f"scope_{level}"
-            parts.append(
-                sql.SQL("{}.{} = ANY(%({})s)").format(
-                    table, sql.Identifier(columns[level]), sql.SQL(name)
-                )
-            )
+            column = sql.SQL("{}.{}").format(table, sql.Identifier(columns[level]))
+            if handled:
+                handler = sql.Identifier("handler_" + columns[level])
+                column = sql.SQL("COALESCE({}.{}, {})").format(table, handler, column)
+            parts.append(sql.SQL("{} = ANY(%({})s)").format(column, sql.SQL(name)))
             params[name] = sorted(codes)
         if not parts:
             return sql.SQL("false"), params

@@ -39,7 +39,9 @@ def open_in_grids(
     """The open cases of the grids (within the scope), most urgent first (the earliest
     deadline; cases without one last), with their traffic light and days left (gm_clock)."""
     allowed, params = scope.where("i")
-    query = sql.SQL(_OPEN).format(allowed, sql.SQL("i.grid_code = ANY(%(g)s)"))
+    # A case handed over to another grid (migration 0020) is that grid's now.
+    handled = "COALESCE(i.handler_grid_code, i.grid_code) = ANY(%(g)s)"
+    query = sql.SQL(_OPEN).format(allowed, sql.SQL(handled))
     return conn.execute(
         query, {**params, "g": grid_codes, "now": now, "limit": limit}, prepare=False
     ).fetchall()

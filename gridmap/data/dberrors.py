@@ -40,6 +40,13 @@ CHECKS = {
     "account_username_format": ("用户名应为 3～32 位小写字母、数字或 . _ -，并以字母或数字开头"),
     "account_has_person": "账号必须属于一名人员（只有系统管理员账号可以不属于人员）",
     "incident_note_body": "跟进记录应为 1～2000 字",
+    "plan_name": "方案名称应为 1～100 字",
+    "plan_note": "方案说明不超过 2000 字",
+    "plan_grid_name": "网格名称应为 1～50 字",
+    "plan_unit_name": "单元名称应为 1～50 字",
+    "plan_grid_code": "网格代码应为 15 位数字，并以所属村（社区）的 12 位代码开头",
+    "plan_unit_code": "单元代码应为 15 位数字，并以所属村（社区）的 12 位代码开头",
+    "plan_unit_geom": "单元边界无效（自相交或为空）",
 }
 
 
