@@ -55,6 +55,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DUPLICATE_RADIUS_M", 200, "上报时提示此距离（米）内同类事件可能重复。"),
     Setting("DUPLICATE_DAYS", 7, "上报时提示此天数内的同类事件可能重复。"),
     Setting("PHOTO_MAX_BYTES", 5 * 1024 * 1024, "照片最大字节数（按内容识别 JPEG、PNG、WebP）。"),
+    Setting("PLAN_BAND_VILLAGE", "20-200", "村的每个网格户数范围（低-高）；超出时在规划图上提示。"),
+    Setting("PLAN_BAND_COMMUNITY", "150-500", "社区的每个网格户数范围（低-高）。"),
+    Setting("PLAN_TOLERANCE", 0.2, "网格工作量偏离本村平均值的容许比例；建议调整以此为目标。"),
+    Setting(
+        "PLAN_WEIGHTS",
+        "petition:3,dispute:2,mediation:2,enforcement:1.5",
+        "工作量指数中各类事件（近 12 个月）的权重，形如 类型:权重，逗号分隔；"
+        "未列出的类型权重为 1。",
+    ),
     Setting(
         "OPEN311_PUBLIC", False, "Open311 GeoReport v2 只读接口是否无需登录即可访问（默认否）。"
     ),

@@ -1,0 +1,294 @@
+"""Plans on the small street: save, refuse, publish, hand over, cancel (gridmap.plans and
+gridmap.plan_release, against the real database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import shapely
+
+from gridmap import clock, plan_release, plancheck, plans
+from gridmap.data import accounts, areas
+from gridmap.errors import BadInput, Conflict
+from tests import small_street as st
+from tests.test_history import place_one
+
+RULES = plans.Rules(
+    plancheck.Band(20, 200), plancheck.Band(150, 500), 0.2, {"petition": 3.0, "dispute": 2.0}
+)
+
+
+@pytest.fixture()
+def street(conn, owner):
+    st.create(owner, app=conn)
+    conn.commit()
+    return accounts.by_username(conn, st.CODE, "center")
+
+
+def person(conn, name: str) -> int:
+    return conn.execute(
+        "SELECT id FROM person WHERE street_code = %s AND name = %s", (st.CODE, name)
+    ).fetchone()["id"]
+
+
+def body(d: plans.Draft, moves: dict | None = None, grids=None, geometry=None) -> dict:
+    """What the page sends: the draft's grids and units, with units moved and shapes redrawn."""
+    moves, geometry = moves or {}, geometry or {}
+    units = []
+    for u in d.units.itertuples(index=False):
+        item = {"code": u.code, "grid": moves.get(u.code, u.grid_code)}
+        if u.code in geometry:
+            item["geometry"] = geometry[u.code]
+        units.append(item)
+    return {"grids": grids if grids is not None else d.grids, "units": units}
+
+
+def merged_v2(conn, plan_id: int):
+    """V2 with U4 moved into G2 and G3 retired."""
+    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    grids = [g for g in base.grids if g["code"] == st.G2]
+    return base, plans.content(base, body(base, {st.U4: st.G2}, grids))
+
+
+def test_a_village_draft_starts_from_the_division_in_force(conn, street):
+    plan_id = plans.create(conn, st.CODE, "合并乙社区网格", street)
+    d = plans.draft(conn, st.CODE, plan_id, st.V2)
+    assert d.revision == 0
+    assert [g["code"] for g in d.grids] == [st.G2, st.G3]
+    assert d.grids[1]["members"] == [person(conn, "网格员三")]
+    assert dict(zip(d.units["code"], d.units["grid_code"], strict=True)) == {
+        st.U2: st.G2,
+        st.U4: st.G3,
+    }
+
+
+def test_a_save_adds_a_revision_and_keeps_the_band_as_a_warning(conn, street):
+    plan_id = plans.create(conn, st.CODE, "合并", street)
+    base, new = merged_v2(conn, plan_id)
+    revision, check = plans.save(conn, st.CODE, base, new, street, RULES)
+    conn.commit()
+    assert revision == 1
+    assert [p.kind for p in check.problems] == ["band"]  # 550 households: saved, marked
+    again = plans.draft(conn, st.CODE, plan_id, st.V2)
+    assert again.revision == 1 and again.saved_by == "center"
+    assert set(again.units["grid_code"]) == {st.G2}
+
+
+def test_a_stale_save_is_refused_with_who_and_when(conn, street):
+    plan_id = plans.create(conn, st.CODE, "合并", street)
+    base, new = merged_v2(conn, plan_id)
+    plans.save(conn, st.CODE, base, new, street, RULES)
+    other = accounts.by_username(conn, st.CODE, "leader1")
+    renamed = plans.content(
+        base, body(base, grids=[{**base.grids[0], "name": "东区"}, base.grids[1]])
+    )
+    with pytest.raises(Conflict) as refused:
+        plans.save(conn, st.CODE, base, renamed, other, RULES)
+    assert "center" in refused.value.message and "第 1 版" in refused.value.message
+    assert "移动 1 个单元" in refused.value.message
+    assert plans.draft(conn, st.CODE, plan_id, st.V2).grids[0]["name"] != "东区"
+
+
+def test_an_overlap_is_refused_drawn_and_nothing_is_saved(conn, street):
+    plan_id = plans.create(conn, st.CODE, "重画", street)
+    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    grown = shapely.geometry.mapping(shapely.box(114.01, 30.0, 114.02, 30.015))  # into U4
+    new = plans.content(base, body(base, geometry={st.U2: grown}))
+    with pytest.raises(BadInput) as refused:
+        plans.save(conn, st.CODE, base, new, street, RULES)
+    assert "重叠" in refused.value.message
+    kinds = {p["kind"] for p in refused.value.details}
+    assert "overlap" in kinds
+    assert all(p["geometry"] for p in refused.value.details if p["kind"] == "overlap")
+    assert plans.draft(conn, st.CODE, plan_id, st.V2).revision == 0
+
+
+@pytest.mark.parametrize(
+    ("shape", "words"),
+    [
+        (  # a bow-tie
+            {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [114.01, 30.0],
+                        [114.02, 30.01],
+                        [114.02, 30.0],
+                        [114.01, 30.01],
+                        [114.01, 30.0],
+                    ]
+                ],
+            },
+            "无效",
+        ),
+        (  # first point is not the last
+            {
+                "type": "Polygon",
+                "coordinates": [[[114.01, 30.0], [114.02, 30.0], [114.02, 30.01], [114.01, 30.01]]],
+            },
+            "没有闭合",
+        ),
+        ({"type": "Point", "coordinates": [114.01, 30.0]}, "应为多边形"),
+    ],
+)
+def test_a_bad_drawing_is_refused_in_words(conn, street, shape, words):
+    plan_id = plans.create(conn, st.CODE, "坏图形", street)
+    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    with pytest.raises(BadInput) as refused:
+        new = plans.content(base, body(base, geometry={st.U2: shape}))
+        plans.save(conn, st.CODE, base, new, street, RULES)
+    assert words in refused.value.message
+    assert plans.draft(conn, st.CODE, plan_id, st.V2).revision == 0
+
+
+def test_units_unknown_missing_or_split_wrong_are_refused(conn, street):
+    plan_id = plans.create(conn, st.CODE, "单元", street)
+    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    content = body(base)
+    content["units"] = [content["units"][0], {"code": st.V2 + "099", "grid": st.G2}]
+    with pytest.raises(BadInput) as refused:
+        plans.content(base, content)
+    assert f"单元 {st.V2}099 不是本村" in refused.value.message
+    assert f"缺少单元 {st.U4}" in refused.value.message
+    halves = [
+        shapely.box(114.01, 30.01, 114.015, 30.02),
+        shapely.box(114.015, 30.01, 114.02, 30.02),
+    ]
+    content = body(base)
+    content["units"] = [content["units"][0]] + [
+        {
+            "code": st.V2 + c,
+            "grid": st.G3,
+            "split_from": st.U4,
+            "households": h,
+            "population": 380,
+            "geometry": shapely.geometry.mapping(g),
+        }
+        for c, h, g in zip(("003", "004"), (100, 100), halves, strict=True)
+    ]
+    with pytest.raises(BadInput) as refused:
+        plans.content(base, content)
+    assert "户数之和为 200，与原来的 250 不符" in refused.value.message
+
+
+def test_publish_hands_over_open_cases_and_moves_grid_members(conn, street, placement):
+    old = place_one(conn, placement)
+    plan_id = plans.create(conn, st.CODE, "合并", street)
+    base, new = merged_v2(conn, plan_id)
+    plans.save(conn, st.CODE, base, new, street, RULES)
+    result = plan_release.publish(conn, st.CODE, plan_id, None, street, RULES)
+    conn.commit()
+    assert result["units_moved"] == 1 and result["grids_retired"] == 1
+    assert result["handed_over"] == 1
+    case = conn.execute(
+        "SELECT grid_code, handler_grid_code FROM incident WHERE street_code = %s AND id = %s",
+        (st.CODE, old),
+    ).fetchone()
+    assert case == {"grid_code": st.G3, "handler_grid_code": st.G2}  # snapshot kept
+    [handover] = plan_release.publishing.handovers(conn, st.CODE, old)
+    assert (handover["from_grid_code"], handover["to_grid_code"]) == (st.G3, st.G2)
+    now = datetime.now(UTC)
+    moment = (now + timedelta(seconds=1)).astimezone(clock.LOCAL).strftime("%Y-%m-%d %H:%M:%S")
+    fresh = place_one(conn, placement, when=moment, reported_at=moment)
+    assert _grid_of(conn, fresh) == st.G2
+    members = conn.execute(
+        "SELECT p.name, upper_inf(a.valid) AS open FROM assignment a JOIN person p"
+        " ON p.street_code = a.street_code AND p.id = a.person_id"
+        " WHERE a.street_code = %s AND a.scope_code = %s AND a.role = 'grid_member'",
+        (st.CODE, st.G3),
+    ).fetchall()
+    assert members == [{"name": "网格员三", "open": False}]
+    division = areas.in_force(conn, st.CODE, now)
+    assert division["id"] == result["division_id"]
+    log = conn.execute(
+        "SELECT detail FROM audit_log WHERE street_code = %s AND action = 'plan_published'",
+        (st.CODE,),
+    ).fetchone()
+    assert "乙社区" in log["detail"]
+
+
+def test_publishing_a_grid_without_a_member_is_refused_and_nothing_changes(conn, street):
+    plan_id = plans.create(conn, st.CODE, "拆分", street)
+    base = plans.draft(conn, st.CODE, plan_id, st.V1)
+    grids = [*base.grids, {"code": st.V1 + "002", "name": "新网格", "members": []}]
+    new = plans.content(base, body(base, {st.U3: st.V1 + "002"}, grids))
+    plans.save(conn, st.CODE, base, new, street, RULES)
+    before = areas.in_force(conn, st.CODE, datetime.now(UTC))["id"]
+    with pytest.raises(BadInput) as refused:
+        plan_release.publish(conn, st.CODE, plan_id, None, street, RULES)
+    assert "没有网格员" in refused.value.message
+    assert areas.in_force(conn, st.CODE, datetime.now(UTC))["id"] == before
+    assert plans.plan(conn, st.CODE, plan_id)["status"] == "draft"
+
+
+def test_an_effective_date_before_today_is_refused(conn, street):
+    plan_id = plans.create(conn, st.CODE, "合并", street)
+    base, new = merged_v2(conn, plan_id)
+    plans.save(conn, st.CODE, base, new, street, RULES)
+    yesterday = (datetime.now(clock.LOCAL) - timedelta(days=1)).date()
+    with pytest.raises(BadInput) as refused:
+        plan_release.publish(conn, st.CODE, plan_id, yesterday, street, RULES)
+    assert "早于今天" in refused.value.message
+
+
+def test_a_scheduled_plan_can_be_cancelled_before_its_day(conn, street):
+    plan_id = plans.create(conn, st.CODE, "下月合并", street)
+    base, new = merged_v2(conn, plan_id)
+    plans.save(conn, st.CODE, base, new, street, RULES)
+    before = areas.in_force(conn, st.CODE, datetime.now(UTC))["id"]
+    day = (datetime.now(clock.LOCAL) + timedelta(days=3)).date()
+    result = plan_release.publish(conn, st.CODE, plan_id, day, street, RULES)
+    conn.commit()
+    assert result["handed_over"] == 0  # not in force yet
+    later = datetime.now(UTC) + timedelta(days=4)
+    assert areas.in_force(conn, st.CODE, later)["id"] == result["division_id"]
+    plan_release.cancel(conn, st.CODE, plan_id, street)
+    conn.commit()
+    assert areas.in_force(conn, st.CODE, later)["id"] == before
+    assert plans.plan(conn, st.CODE, plan_id)["status"] == "cancelled"
+    open_members = conn.execute(
+        "SELECT count(*) AS n FROM assignment WHERE street_code = %s AND scope_code = %s"
+        " AND role = 'grid_member' AND upper_inf(valid)",
+        (st.CODE, st.G3),
+    ).fetchone()["n"]
+    assert open_members == 1  # 网格员三 keeps G3
+
+
+def test_two_plans_for_two_villages_never_revert_each_other(conn, street):
+    first = plans.create(conn, st.CODE, "乙社区", street)
+    second = plans.create(conn, st.CODE, "甲村", street)
+    base, new = merged_v2(conn, first)
+    plans.save(conn, st.CODE, base, new, street, RULES)
+    b1 = plans.draft(conn, st.CODE, second, st.V1)
+    renamed = plans.content(b1, body(b1, grids=[{**b1.grids[0], "name": "甲村一格"}]))
+    plans.save(conn, st.CODE, b1, renamed, street, RULES)
+    plan_release.publish(conn, st.CODE, first, None, street, RULES)
+    conn.commit()  # each publish is its own transaction (and moment)
+    plan_release.publish(conn, st.CODE, second, None, street, RULES)
+    conn.commit()
+    division = areas.in_force(conn, st.CODE, datetime.now(UTC))["id"]
+    names = {g["code"]: g["name"] for g in areas.grids(conn, division, datetime.now(UTC))}
+    assert names == {st.G1: "甲村一格", st.G2: names[st.G2]} and st.G3 not in names
+
+
+def test_diff_and_duplicate(conn, street):
+    plan_id = plans.create(conn, st.CODE, "合并", street)
+    base, new = merged_v2(conn, plan_id)
+    plans.save(conn, st.CODE, base, new, street, RULES)
+    diff = plan_release.diff(conn, st.CODE, plan_id)
+    [v] = diff["villages"]
+    assert v["moved"] == [
+        {"code": st.U4, "name": "和平小区", "households": 250, "from": st.G3, "to": st.G2}
+    ]
+    assert v["retired"] == [st.G3] and v["lineage"][st.G2] == {st.G2: 300, st.G3: 250}
+    assert {m["name"] for m in v["members"]} == {"网格员二接任", "网格员三"}
+    copy = plan_release.duplicate(conn, st.CODE, plan_id, street, "")
+    assert plans.draft(conn, st.CODE, copy, st.V2).revision == 1
+    assert plans.plan(conn, st.CODE, copy)["copied_from"] == plan_id
+
+
+def _grid_of(conn, incident_id: int) -> str:
+    return conn.execute(
+        "SELECT grid_code FROM incident WHERE street_code = %s AND id = %s", (st.CODE, incident_id)
+    ).fetchone()["grid_code"]
