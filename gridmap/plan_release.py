@@ -20,11 +20,13 @@ from gridmap import clock, planning, plans
 from gridmap.data import areas, audit, divisions
 from gridmap.data import plan_publish as publishing
 from gridmap.data import plans as store
+from gridmap.data.dberrors import refusals
 from gridmap.errors import BadInput, Conflict, NotFound
 
 
 def villages(conn, street_code: str, plan_id: int, at=None) -> list[plans.Draft]:
     """The drafts of every village the plan changes."""
+    plans.plan(conn, street_code, plan_id)  # NotFound for a plan that is not
     revisions = store.latest_revisions(conn, street_code, plan_id)
     return [plans.draft(conn, street_code, plan_id, r["village_code"], at) for r in revisions]
 
@@ -148,7 +150,7 @@ def effective_of(day: date | None, now: datetime) -> datetime:
 
 def publish(conn, street_code: str, plan_id: int, day, account: dict, r: plans.Rules) -> dict:
     """Publish the plan from ``day`` (None: now). Every village must pass its check."""
-    with conn.transaction():
+    with refusals(), conn.transaction():
         found = store.lock(conn, street_code, plan_id)
         if found is None:
             raise NotFound(f"方案 {plan_id} 不存在")
@@ -243,7 +245,7 @@ def _assign(conn, street_code: str, plan_id: int, base: int, drafts, effective) 
 
 
 def cancel(conn, street_code: str, plan_id: int, account: dict) -> None:
-    with conn.transaction():
+    with refusals(), conn.transaction():
         name = plans.plan(conn, street_code, plan_id)["name"]
         publishing.withdraw(conn, street_code, plan_id, account["id"])
         audit.record(
@@ -261,7 +263,7 @@ def due(conn, street_code: str) -> dict[int, int]:
 
 def duplicate(conn, street_code: str, plan_id: int, account: dict, name: str) -> int:
     """A new draft starting from the plan's latest revisions (each becomes revision 1)."""
-    with conn.transaction():
+    with refusals(), conn.transaction():
         source = plans.plan(conn, street_code, plan_id)
         new = store.create(
             conn, street_code, name or f"{source['name']}（副本）", "", account["id"], plan_id

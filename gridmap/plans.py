@@ -13,6 +13,7 @@ stops the publish (gridmap.plan_release) instead.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ import shapely
 from gridmap import clock, plancheck, rebalance
 from gridmap.data import areas
 from gridmap.data import plans as store
+from gridmap.data.dberrors import refusals
 from gridmap.data.geometry import from_wkb
 from gridmap.errors import BadInput, ConfigError, Conflict, NotFound
 
@@ -86,7 +88,8 @@ class Draft:
 def create(conn, street_code: str, name: str, account: dict, note: str = "") -> int:
     if not name or not name.strip():
         raise BadInput("请填写方案名称")
-    return store.create(conn, street_code, name.strip(), note, account["id"])
+    with refusals():
+        return store.create(conn, street_code, name.strip(), note, account["id"])
 
 
 def plan(conn, street_code: str, plan_id: int) -> dict:
@@ -143,13 +146,13 @@ def content(base: Draft, body: dict) -> Draft:
     village = base.village["code"]
     grids = _grids(body.get("grids"), village, errors)
     known = {u.code: u for u in base.units.itertuples(index=False)}
-    rows, geoms = [], []
+    rows, geoms, cut_from = [], [], []
     for n, item in enumerate(body.get("units") or [], 1):
         if not isinstance(item, dict) or not isinstance(item.get("code"), str):
             errors.append(f"第 {n} 个单元缺少代码")
             continue
         code, old = item["code"], known.get(item["code"])
-        parent = item.get("split_from") or (old.split_from if old is not None else None)
+        parent = item.get("split_from") if old is None else None
         if old is None and parent not in known:
             errors.append(f"单元 {code} 不是本村（社区）的单元")
             continue
@@ -163,17 +166,19 @@ def content(base: Draft, body: dict) -> Draft:
                 "households": _count(item, "households", like.households, code, errors),
                 "population": _count(item, "population", like.population, code, errors),
                 "grid_code": str(item.get("grid") or ""),
-                "split_from": parent,
+                # a part remembers the unit of the division in force it was first cut from
+                "split_from": like.split_from or parent if old is None else old.split_from,
             }
         )
+        cut_from.append(parent)
         geoms.append(geom if geom is not None else like.geometry)
     codes = [r["code"] for r in rows]
     for code in sorted({c for c in codes if codes.count(c) > 1}):
         errors.append(f"单元 {code} 出现了不止一次")
-    parents = {r["split_from"] for r in rows if r["split_from"] and r["code"] not in known}
+    parents = set(filter(None, cut_from))
     for code in sorted(set(known) - set(codes) - parents):
         errors.append(f"缺少单元 {code}（{known[code].name}）：每个单元都须分到一个网格")
-    errors += _split_sums(rows, known)
+    errors += _split_sums(rows, cut_from, known)
     if errors:
         raise BadInput("方案内容有误，未保存：" + "；".join(errors[:20]), details=errors)
     units = gpd.GeoDataFrame(pd.DataFrame(rows, columns=UNIT_COLUMNS), geometry=geoms, crs=4326)
@@ -223,26 +228,20 @@ def _geometry(value, code: str, errors: list[str]):
                 if len(ring) < 4 or list(ring[0]) != list(ring[-1]):
                     errors.append(f"单元 {code} 的边界没有闭合（首尾两点不同）")
                     return None
-        geom = shapely.from_geojson(_json(value))
+        geom = shapely.from_geojson(json.dumps(value))
     except (TypeError, ValueError, KeyError, shapely.errors.GEOSException):
         errors.append(f"单元 {code} 的边界无法识别")
         return None
     return geom
 
 
-def _json(value) -> str:
-    import json
-
-    return json.dumps(value)
-
-
-def _split_sums(rows: list[dict], known: dict) -> list[str]:
+def _split_sums(rows: list[dict], cut_from: list, known: dict) -> list[str]:
     """A unit cut in two keeps its households and people: the parts must add up."""
     out = []
     children: dict[str, list[dict]] = {}
-    for r in rows:
-        if r["code"] not in known and r["split_from"]:
-            children.setdefault(r["split_from"], []).append(r)
+    for r, parent in zip(rows, cut_from, strict=True):
+        if parent:
+            children.setdefault(parent, []).append(r)
     for parent, parts in sorted(children.items()):
         whole = known[parent]
         for key, label in (("households", "户数"), ("population", "人口")):
@@ -305,10 +304,10 @@ def save(conn, street_code: str, base: Draft, new: Draft, account: dict, r: Rule
         )
     village, n = new.village["code"], base.revision
     try:
-        with conn.transaction():
+        with refusals(), conn.transaction():
             latest = store.latest(conn, street_code, new.plan_id, village)
             if (latest["revision"] if latest else 0) != n:
-                raise _stale(latest, n)
+                raise stale(latest, n)
             store.insert_revision(
                 conn,
                 street_code,
@@ -321,11 +320,11 @@ def save(conn, street_code: str, base: Draft, new: Draft, account: dict, r: Rule
                 new.units,
             )
     except psycopg.errors.UniqueViolation:
-        raise _stale(store.latest(conn, street_code, new.plan_id, village), n) from None
+        raise stale(store.latest(conn, street_code, new.plan_id, village), n) from None
     return n + 1, result
 
 
-def _stale(latest: dict, base: int) -> Conflict:
+def stale(latest: dict, base: int) -> Conflict:
     when = latest["saved_at"].astimezone(clock.LOCAL).strftime("%Y-%m-%d %H:%M")
     return Conflict(
         f"未保存：您的修改基于第 {base} 版，而 {latest['saved_by']} 已于 {when} 保存了第 "

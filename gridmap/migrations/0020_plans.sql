@@ -281,9 +281,17 @@ BEGIN
         RAISE EXCEPTION '方案「%」之后还有已排期的方案，请先取消后者', p.name USING ERRCODE = 'GM409';
     END IF;
     SET CONSTRAINTS ALL IMMEDIATE;
-    FOREACH t IN ARRAY guarded LOOP
-        EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', t);
-    END LOOP;
+    -- Disabling the guards locks their tables for the moment of the cancel; a session that
+    -- holds them (a long report) makes the cancel wait at most a few seconds, then say so.
+    PERFORM set_config('lock_timeout', '5s', true);
+    BEGIN
+        FOREACH t IN ARRAY guarded LOOP
+            EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', t);
+        END LOOP;
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE EXCEPTION '区划数据正被其他操作使用，暂时无法取消方案「%」，请稍后再试', p.name
+            USING ERRCODE = 'GM409';
+    END;
     DELETE FROM assignment a USING plan_assignment pa
      WHERE pa.street_code = street AND pa.plan_id = plan_no AND pa.action = 'started'
        AND a.street_code = street AND a.id = pa.assignment_id;
