@@ -31,6 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         incidents_api,
         open311,
         overview,
+        planner,
+        planner_api,
         security,
         signin,
         users,
@@ -68,4 +70,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(incidents_api.bp)
     app.register_blueprint(open311.bp)
     app.register_blueprint(field.bp)
+    app.register_blueprint(planner.bp)
+    app.register_blueprint(planner_api.bp)
     return app

@@ -25,7 +25,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.fixture(scope="session")
 def settings():
-    with sandbox.database(port=54391, prefix="gridmap-test-") as values:
+    # Its own port, so that two test runs on one machine (two checkouts) do not meet.
+    port = int(os.environ.get("GRIDMAP_TEST_PG_PORT", "54391"))
+    with sandbox.database(port=port, prefix="gridmap-test-") as values:
         yield values
 
 

@@ -141,5 +141,7 @@ ACCOUNTS = (
     ("member1", "chain", "网格员一"),
     ("member2old", "chain", "网格员二"),
     ("admin", "admin", None),
+    ("planner", "planner", "书记甲"),
+    ("planner2", "planner", "书记乙"),
     ("auditor", "auditor", "书记甲"),
 )

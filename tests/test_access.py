@@ -27,6 +27,8 @@ SAMPLES = {
     "filename": "gridmap.css",
     "incident_id": "1",
     "photo_id": "1",
+    "plan_id": "1",
+    "village": "420114004201",
 }
 
 

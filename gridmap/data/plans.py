@@ -270,3 +270,15 @@ def first_saved(conn, street_code: str, plan_id: int, village_code: str) -> date
         " WHERE street_code = %s AND plan_id = %s AND village_code = %s",
         (street_code, plan_id, village_code),
     ).fetchone()["t"]
+
+
+def unit_codes_ever(conn, street_code: str, village_code: str) -> set[str]:
+    """Every unit code the village has had, in any division or plan: a new unit never takes
+    the code of one that was (incidents and history name units by code)."""
+    rows = conn.execute(
+        """SELECT u.code FROM unit u JOIN village v ON v.id = u.village_id
+            WHERE u.street_code = %s AND v.code = %s
+           UNION SELECT code FROM plan_unit WHERE street_code = %s AND village_code = %s""",
+        (street_code, village_code, street_code, village_code),
+    ).fetchall()
+    return {r["code"] for r in rows}

@@ -105,7 +105,7 @@ def home_of(role: str, duties: frozenset[str] = frozenset()) -> str:
     return {
         "center": "center.page",
         "chain": "center.page",
-        "planner": "overview.street_map",
+        "planner": "planner.index",
         "admin": "admin.accounts_page",
         "auditor": "audit.page",
     }[role]

@@ -1,0 +1,267 @@
+"""规划: the planner's pages. Plans (网格调整方案), a village's editor, earlier divisions.
+
+A planner opens or starts a plan, edits it village by village (the editor: units coloured by
+grid, painted from one grid to another, cut or redrawn, checked on every change by the JSON
+API, gridmap.web.planner_api), reads its difference from the division in force, and publishes
+it with an effective date, or cancels it while it is still to come. Every action runs through
+the same core as the ``gridmap plans`` commands (gridmap.plans, gridmap.plan_release).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import shapely
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import layers
+from gridmap import clock, db, plan_io, plan_release, plans
+from gridmap.data import areas, divisions, streets
+from gridmap.data import plans as store
+from gridmap.errors import BadInput, GridmapError, NotFound
+from gridmap.web import access, mapping, users
+
+bp = Blueprint("planner", __name__, url_prefix="/planner")
+DONE = {
+    "created": "方案已创建。",
+    "published": "方案已发布。",
+    "cancelled": "已排期的方案已取消，原划分继续有效。",
+    "duplicated": "已复制为新方案。",
+    "imported": "文件已导入为该村的新版本。",
+}
+
+
+def _street() -> str:
+    return users.scope().street_code
+
+
+@bp.get("/")
+@access.allow("planner")
+def index():
+    with db.connection() as conn:
+        street = streets.get(conn, _street())
+        rows = store.listing(conn, _street())
+        published = divisions.published(conn, _street())
+    now = datetime.now(UTC)
+    return render_template(
+        "planner_index.html",
+        street=street,
+        plans=rows,
+        divisions=published,
+        now=now,
+        done=DONE.get(request.args.get("done", "")),
+    )
+
+
+@bp.post("/plans")
+@access.allow("planner")
+def create():
+    with db.connection() as conn:
+        plan_id = plans.create(
+            conn,
+            _street(),
+            request.form.get("name", ""),
+            current_user.account,
+            request.form.get("note", ""),
+        )
+    return redirect(url_for("planner.plan_page", plan_id=plan_id, done="created"))
+
+
+@bp.get("/plans/<int:plan_id>")
+@access.allow("planner")
+def plan_page(plan_id: int, error: str | None = None, status: int = 200):
+    now = datetime.now(UTC)
+    with db.connection() as conn:
+        street = streets.get(conn, _street())
+        plan = plans.plan(conn, _street(), plan_id)
+        changed = store.latest_revisions(conn, _street(), plan_id)
+        division = areas.in_force(conn, _street(), now)
+        villages = store.villages_in_force(conn, division["id"]) if division else []
+        diff = plan_release.diff(conn, _street(), plan_id, now) if changed else None
+    page = render_template(
+        "planner_plan.html",
+        street=street,
+        plan=plan,
+        changed=changed,
+        villages=villages,
+        diff=diff,
+        now=now,
+        today=now.astimezone(clock.LOCAL).date().isoformat(),
+        error=error,
+        done=DONE.get(request.args.get("done", "")),
+        names={v["code"]: v["name"] for v in villages},
+    )
+    return page, status
+
+
+def _act(plan_id: int, action) -> Response:
+    """Run a plan action; on a refusal show the plan page with the reason, nothing changed."""
+    try:
+        with db.connection() as conn:
+            done = action(conn)
+    except GridmapError as exc:
+        return plan_page(plan_id, error=exc.message, status=exc.status)
+    target = done[1] if isinstance(done, tuple) else plan_id
+    word = done[0] if isinstance(done, tuple) else done
+    return redirect(url_for("planner.plan_page", plan_id=target, done=word))
+
+
+@bp.post("/plans/<int:plan_id>/publish")
+@access.allow("planner")
+def publish(plan_id: int):
+    def run(conn):
+        day = _day(request.form.get("effective", ""))
+        rules = plans.rules(current_app.config)
+        plan_release.publish(conn, _street(), plan_id, day, current_user.account, rules)
+        return "published"
+
+    return _act(plan_id, run)
+
+
+@bp.post("/plans/<int:plan_id>/cancel")
+@access.allow("planner")
+def cancel(plan_id: int):
+    def run(conn):
+        plan_release.cancel(conn, _street(), plan_id, current_user.account)
+        return "cancelled"
+
+    return _act(plan_id, run)
+
+
+@bp.post("/plans/<int:plan_id>/duplicate")
+@access.allow("planner")
+def duplicate(plan_id: int):
+    def run(conn):
+        name = request.form.get("name", "").strip()
+        return "duplicated", plan_release.duplicate(
+            conn, _street(), plan_id, current_user.account, name
+        )
+
+    return _act(plan_id, run)
+
+
+@bp.post("/plans/<int:plan_id>/villages/<village>/import")
+@access.allow("planner")
+def import_file(plan_id: int, village: str):
+    def run(conn):
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise BadInput("请选择要导入的文件")
+        rules = plans.rules(current_app.config)
+        plan_io.import_file(
+            conn,
+            _street(),
+            plan_id,
+            village,
+            upload.read(),
+            upload.filename,
+            current_user.account,
+            rules,
+        )
+        return "imported"
+
+    return _act(plan_id, run)
+
+
+@bp.get("/plans/<int:plan_id>/villages/<village>/export")
+@access.allow("planner")
+def export(plan_id: int, village: str):
+    with db.connection() as conn:
+        data, mimetype, filename = plan_io.export(
+            conn, _street(), plan_id, village, request.args.get("format", "csv")
+        )
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/plans/<int:plan_id>/villages/<village>")
+@access.allow("planner")
+def editor(plan_id: int, village: str):
+    """The village's editor; its script reads the draft from the JSON API."""
+    now = datetime.now(UTC)
+    with db.connection() as conn:
+        street = streets.get(conn, _street())
+        plan = plans.plan(conn, _street(), plan_id)
+        division = areas.in_force(conn, _street(), now)
+        found = store.village_in_force(conn, division["id"], village) if division else None
+    if found is None:
+        raise NotFound(f"现行区划中没有村（社区）{village}")
+    edge = shapely.from_wkb(bytes(found["wkb"]))
+    west, south, east, north = edge.bounds
+    m = mapping.new_map(current_app.config, [[south, west], [north, east]])
+    setup = {
+        "plan": plan_id,
+        "village": village,
+        "editable": plan["status"] == "draft",
+        "api": url_for("planner_api.village_draft", plan_id=plan_id, village=village),
+    }
+    return render_template(
+        "planner_editor.html",
+        street=street,
+        plan=plan,
+        village=found,
+        setup=setup,
+        map=mapping.components(m),
+    )
+
+
+@bp.get("/divisions")
+@access.allow("planner")
+def compare():
+    """Two divisions side by side (an earlier one and the one in force, by default)."""
+    with db.connection() as conn:
+        street = streets.get(conn, _street())
+        published = divisions.published(conn, _street())
+        if not published:
+            raise NotFound("街道还没有已发布的网格划分")
+        ids = [d["id"] for d in published]
+        left = _pick(request.args.get("left"), ids, ids[-2] if len(ids) > 1 else ids[-1])
+        right = _pick(request.args.get("right"), ids, ids[-1])
+        maps = [
+            _division_map(conn, next(d for d in published if d["id"] == i)) for i in (left, right)
+        ]
+    return render_template(
+        "planner_divisions.html",
+        street=street,
+        divisions=published,
+        left=left,
+        right=right,
+        maps=maps,
+    )
+
+
+def _pick(value: str | None, ids: list[int], default: int) -> int:
+    if value in (None, ""):
+        return default
+    if not value.isdigit() or int(value) not in ids:
+        raise BadInput("请选择已发布的区划版本")
+    return int(value)
+
+
+def _division_map(conn, division: dict) -> dict:
+    at = division["valid_from"]
+    rows = areas.grids(conn, division["id"], at)
+    colours = {
+        code: layers.common.PALETTE[i % len(layers.common.PALETTE)]
+        for i, code in enumerate(sorted({r["package_area_code"] for r in rows}))
+    }
+    west, south, east, north = shapely.total_bounds(
+        [shapely.from_geojson(r["geojson"]) for r in rows]
+    )
+    m = mapping.new_map(current_app.config, [[south, west], [north, east]])
+    layers.REGISTRY["grids"].build(rows, colours).add_to(m)
+    return {"division": division, "map": mapping.components(m), "grids": len(rows)}
+
+
+def _day(value: str) -> date | None:
+    """The effective day from the form (empty: now)."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInput("生效日期应形如 2027-01-01") from None

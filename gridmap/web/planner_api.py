@@ -1,0 +1,188 @@
+"""The planner's JSON API: one village of a plan, read, checked, balanced, cut and saved.
+
+The page sends the whole draft of the village (its grids and every unit's grid, and the shape
+of each unit it redrew or cut) with every call; the server reads it against the revision it
+was based on (gridmap.plans.content) and checks it again (gridmap.plancheck). Nothing the
+browser computed is trusted, and nothing is stored but by ``save``. Every POST carries the
+session's CSRF token (header X-CSRFToken); every error is JSON with a Chinese message.
+"""
+
+from __future__ import annotations
+
+import time
+
+import shapely
+from flask import Blueprint, current_app, request
+from flask_login import current_user
+
+from gridmap import db, plans, unitedit
+from gridmap.data import plans as store
+from gridmap.errors import BadInput
+from gridmap.web import access, users
+
+bp = Blueprint("planner_api", __name__, url_prefix="/api/plans")
+COUNTS_SECONDS = 60  # incidents of the last 12 months, per village: a minute old is fine
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("请求体应为 JSON 对象（Content-Type: application/json）。")
+    return body
+
+
+def _street() -> str:
+    return users.scope().street_code
+
+
+def _counts(conn, village: str) -> dict:
+    """The village's incidents by unit, read at most once a minute (a check runs per click)."""
+    kept = current_app.extensions.setdefault("gridmap.plan_counts", {})
+    now = time.monotonic()
+    key = (_street(), village)
+    if key not in kept or now - kept[key][0] > COUNTS_SECONDS:
+        kept[key] = (now, plans.incidents(conn, _street(), village))
+    return kept[key][1]
+
+
+def _rules() -> plans.Rules:
+    return plans.rules(current_app.config)
+
+
+def _read(conn, plan_id: int, village: str, body: dict):
+    """The draft the page started from, and what it sends now."""
+    base = plans.draft(conn, _street(), plan_id, village)
+    sent = body.get("base")
+    if not isinstance(sent, int) or isinstance(sent, bool) or sent < 0:
+        raise BadInput("缺少所依据的版本号（base）")
+    if sent != base.revision:  # the page is behind: say so now (save checks it again)
+        if base.revision == 0:
+            raise BadInput(f"该村在此方案中还没有第 {sent} 版")
+        raise plans.stale(store.latest(conn, _street(), plan_id, village), sent)
+    return base, plans.content(base, body)
+
+
+def _answer(conn, d: plans.Draft, extra: dict | None = None) -> dict:
+    names = store.people(conn, _street(), {p for g in d.grids for p in g["members"]})
+    result = plans.check(d, _counts(conn, d.village["code"]), names, _rules())
+    return {
+        "table": result.grids,
+        "problems": plans.problems_json(result.problems),
+        "blocking": any(p.kind in plans.BLOCKING for p in result.problems),
+        **(extra or {}),
+    }
+
+
+@bp.get("/<int:plan_id>/villages/<village>")
+@access.allow("planner")
+def village_draft(plan_id: int, village: str):
+    """The village's draft: grids, units as GeoJSON, the table, problems, and the people who
+    may be named grid members."""
+    with db.connection() as conn:
+        d = plans.draft(conn, _street(), plan_id, village)
+        features = [
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(u.geometry),
+                "properties": {
+                    "code": u.code,
+                    "name": u.name,
+                    "kind": u.kind,
+                    "households": int(u.households),
+                    "population": int(u.population),
+                    "grid": u.grid_code,
+                    "split_from": u.split_from,
+                },
+            }
+            for u in d.units.itertuples(index=False)
+        ]
+        people = [
+            {"id": p["id"], "name": p["name"], "duties": p["duties"] or ""}
+            for p in store.present_people(conn, _street())
+        ]
+        return _answer(
+            conn,
+            d,
+            {
+                "plan": plans.plan(conn, _street(), plan_id)["name"],
+                "village": d.village,
+                "edge": shapely.geometry.mapping(d.edge),
+                "revision": d.revision,
+                "saved_by": d.saved_by,
+                "saved_at": d.saved_at.isoformat() if d.saved_at else None,
+                "grids": d.grids,
+                "units": {"type": "FeatureCollection", "features": features},
+                "people": people,
+                "band": vars(_rules().band(d.village["kind"])),
+                "tolerance": _rules().tolerance,
+            },
+        )
+
+
+@bp.post("/<int:plan_id>/villages/<village>/check")
+@access.allow("planner")
+def check(plan_id: int, village: str):
+    """The table and every problem of what the page holds now; stores nothing."""
+    with db.connection() as conn:
+        _, new = _read(conn, plan_id, village, _body())
+        return _answer(conn, new)
+
+
+@bp.post("/<int:plan_id>/villages/<village>/save")
+@access.allow("planner")
+def save(plan_id: int, village: str):
+    with db.connection() as conn:
+        base, new = _read(conn, plan_id, village, _body())
+        revision, _ = plans.save(conn, _street(), base, new, current_user.account, _rules())
+        return _answer(conn, new, {"revision": revision})
+
+
+@bp.post("/<int:plan_id>/villages/<village>/suggest")
+@access.allow("planner")
+def suggest(plan_id: int, village: str):
+    """A suggested rebalance: each unit's grid after the fewest moves found (not applied)."""
+    with db.connection() as conn:
+        _, new = _read(conn, plan_id, village, _body())
+        found = plans.suggest(new, _counts(conn, village), _rules())
+        codes = new.units["code"].tolist()
+        return {
+            "assignment": dict(zip(codes, found.assignment, strict=True)),
+            "moves": [
+                {"unit": codes[m.unit], "from": m.from_grid, "to": m.to_grid} for m in found.moves
+            ],
+            "within": found.within,
+        }
+
+
+@bp.post("/<int:plan_id>/villages/<village>/cut")
+@access.allow("planner")
+def cut(plan_id: int, village: str):
+    """Cut one unit of the page's draft in two along a drawn line (gridmap.unitedit)."""
+    body = _body()
+    with db.connection() as conn:
+        base, new = _read(conn, plan_id, village, body)
+        rows = new.units[new.units["code"] == body.get("unit")]
+        if rows.empty:
+            raise BadInput("请选择要分割的单元")
+        unit = rows.iloc[0].to_dict()
+        taken = set(new.units["code"]) | set(base.units["code"])
+        taken |= store.unit_codes_ever(conn, _street(), village)
+        others = new.units[new.units["code"] != unit["code"]]
+        parts, touched = unitedit.cut(
+            unit,
+            body.get("line") or [],
+            body.get("households"),
+            body.get("population"),
+            taken,
+            dict(zip(others["code"], others.geometry, strict=True)),
+        )
+        return {
+            "neighbours": {c: shapely.geometry.mapping(g) for c, g in touched.items()},
+            "parts": [
+                {
+                    **{k: v for k, v in p.items() if k != "geometry"},
+                    "geometry": shapely.geometry.mapping(p["geometry"]),
+                }
+                for p in parts
+            ],
+        }
