@@ -154,7 +154,9 @@ def one(conn: psycopg.Connection, scope: Scope, incident_id: int, now: datetime)
                       coalesce(cat.name, i.category) AS category_name, i.status,
                       s.name AS status_name, s.is_final, i.title, i.description, i.occurred_at,
                       i.reported_at, i.status_since, i.due_at, i.closed_at, i.grid_code,
-                      i.village_code, i.package_area_code, c.light, c.days_left
+                      i.village_code, i.package_area_code, c.light, c.days_left,
+                      i.handler_unit_code, i.handler_grid_code, i.handler_village_code,
+                      i.handler_package_area_code
                  FROM incident i
                  JOIN incident_kind k ON k.code = i.kind
                  JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
@@ -165,6 +167,23 @@ def one(conn: psycopg.Connection, scope: Scope, incident_id: int, now: datetime)
         {**params, "id": incident_id, "now": now},
         prepare=False,
     ).fetchone()
+
+
+def handovers(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[dict]:
+    """The case's handovers (移交) when plans moved its grid, oldest first, if in the scope."""
+    allowed, params = scope.where("i")
+    return conn.execute(
+        sql.SQL(
+            """SELECT h.at, h.from_grid_code, h.to_grid_code, h.plan_id, p.name AS plan_name
+                 FROM incident i
+                 JOIN incident_handover h ON h.street_code = i.street_code
+                      AND h.incident_id = i.id
+                 JOIN plan p ON p.street_code = h.street_code AND p.id = h.plan_id
+                WHERE {} AND i.id = %(id)s ORDER BY h.at, h.id"""
+        ).format(allowed),
+        {**params, "id": incident_id},
+        prepare=False,
+    ).fetchall()
 
 
 def history(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[dict]:

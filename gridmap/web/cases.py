@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from gridmap import db, pii
-from gridmap.data import audit, cases
+from gridmap.data import audit, cases, people
 from gridmap.errors import NotFound
 from gridmap.web import access, users
 from gridmap.web.signin import origin
@@ -30,6 +30,15 @@ def _load(conn, incident_id: int) -> tuple[dict, list[dict]]:
     if case is None:
         raise NotFound(UNKNOWN)
     case["repeats"] = cases.repeats(conn, scope, incident_id)
+    case["handovers"] = cases.handovers(conn, scope, incident_id)
+    if case["handler_grid_code"]:  # handed over: who answers for it now
+        codes = {
+            "package_area": case["handler_package_area_code"],
+            "village": case["handler_village_code"],
+            "unit": case["handler_unit_code"],
+            "grid": case["handler_grid_code"],
+        }
+        case["handlers"] = people.responsible(conn, scope.street_code, datetime.now(UTC), codes)
     return case, cases.history(conn, scope, incident_id)
 
 
