@@ -294,11 +294,12 @@ def _embedded(obj: Context) -> cluster.Cluster:
 
 
 def _register() -> None:
-    from gridmap import cli_accounts, cli_cases
+    from gridmap import cli_accounts, cli_cases, cli_plans
 
     for group in (cli_cases.case, cli_cases.deadlines, cli_cases.calendar):
         main.add_command(group)
     main.add_command(cli_accounts.accounts_group)
+    main.add_command(cli_plans.plans_group)
 
 
 _register()
