@@ -292,3 +292,66 @@ def _grid_of(conn, incident_id: int) -> str:
     return conn.execute(
         "SELECT grid_code FROM incident WHERE street_code = %s AND id = %s", (st.CODE, incident_id)
     ).fetchone()["grid_code"]
+
+
+@pytest.mark.parametrize(
+    ("shape", "words"),
+    [
+        (shapely.box(114.01, 30.0, 114.02, 30.009), "空隙"),  # U2 shrunk: a strip left bare
+        (shapely.box(114.01, 29.99, 114.02, 30.01), "越出了村（社区）的边界"),  # past the edge
+    ],
+)
+def test_a_gap_or_a_unit_past_the_village_edge_is_refused(conn, street, shape, words):
+    plan_id = plans.create(conn, st.CODE, "边界", street)
+    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    new = plans.content(base, body(base, geometry={st.U2: shapely.geometry.mapping(shape)}))
+    with pytest.raises(BadInput) as refused:
+        plans.save(conn, st.CODE, base, new, street, RULES)
+    assert words in refused.value.message
+    assert plans.draft(conn, st.CODE, plan_id, st.V2).revision == 0
+
+
+def test_a_unit_in_a_grid_the_plan_does_not_have_is_refused(conn, street):
+    plan_id = plans.create(conn, st.CODE, "未知网格", street)
+    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    new = plans.content(base, body(base, {st.U4: st.V2 + "009"}))
+    with pytest.raises(BadInput) as refused:
+        plans.save(conn, st.CODE, base, new, street, RULES)
+    assert f"网格 {st.V2}009 不在方案中" in refused.value.message
+    with pytest.raises(BadInput) as refused:
+        plans.content(base, body(base, grids=[{"code": "12345", "name": "x", "members": []}]))
+    assert "应为本村代码加 3 位序号" in refused.value.message
+
+
+def test_an_empty_grid_in_any_village_stops_the_publish(conn, street):
+    """Every village of the plan must pass: 甲村 is fine, 乙社区 keeps an empty grid."""
+    plan_id = plans.create(conn, st.CODE, "两村", street)
+    base = plans.draft(conn, st.CODE, plan_id, st.V1)
+    g2 = {"code": st.V1 + "002", "name": "二格", "members": [person(conn, "网格员一")]}
+    new = plans.content(base, body(base, {st.U3: g2["code"]}, [*base.grids, g2]))
+    plans.save(conn, st.CODE, base, new, street, RULES)
+    v2 = plans.draft(conn, st.CODE, plan_id, st.V2)
+    emptied = plans.content(v2, body(v2, {st.U4: st.G2}))  # G3 kept, with nothing in it
+    plans.save(conn, st.CODE, v2, emptied, street, RULES)
+    with pytest.raises(BadInput) as refused:
+        plan_release.publish(conn, st.CODE, plan_id, None, street, RULES)
+    assert "乙社区" in refused.value.message and "没有任何单元" in refused.value.message
+    assert "甲村" not in refused.value.message
+    assert plans.plan(conn, st.CODE, plan_id)["status"] == "draft"
+
+
+def test_an_effective_date_before_a_scheduled_division_is_refused(conn, street):
+    first = plans.create(conn, st.CODE, "先排期", street)
+    base, new = merged_v2(conn, first)
+    plans.save(conn, st.CODE, base, new, street, RULES)
+    later = (datetime.now(clock.LOCAL) + timedelta(days=10)).date()
+    plan_release.publish(conn, st.CODE, first, later, street, RULES)
+    conn.commit()
+    second = plans.create(conn, st.CODE, "更早", street)
+    b1 = plans.draft(conn, st.CODE, second, st.V1)
+    renamed = plans.content(b1, body(b1, grids=[{**b1.grids[0], "name": "甲一"}]))
+    plans.save(conn, st.CODE, b1, renamed, street, RULES)
+    sooner = (datetime.now(clock.LOCAL) + timedelta(days=5)).date()
+    with pytest.raises(BadInput) as refused:
+        plan_release.publish(conn, st.CODE, second, sooner, street, RULES)
+    assert "早于现行区划" in refused.value.message
