@@ -168,3 +168,27 @@ def test_suggest_and_publish_from_the_plan_page(planner):
     assert done.status_code == 302
     assert "已发布" in client.get(done.headers["Location"]).get_data(as_text=True)
     assert "区划版本对照" in client.get("/planner/divisions").get_data(as_text=True)
+
+
+def test_import_a_csv_from_the_plan_page_and_see_a_refusal_in_words(planner):
+    import io
+
+    _, client, _, plan_id = planner
+    good = f"单元代码,网格代码\n{st.U2},{st.G2}\n{st.U4},{st.G2}\n".encode()
+    done = client.post(
+        f"/planner/plans/{plan_id}/import",
+        data={"village": st.V2, "csrf_token": _token(client), "file": (io.BytesIO(good), "a.csv")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert _draft(client, plan_id)["revision"] == 1
+    missing = f"{st.U2},{st.G2}\n".encode()
+    refused = client.post(
+        f"/planner/plans/{plan_id}/villages/{st.V2}/import",
+        data={"csrf_token": _token(client), "file": (io.BytesIO(missing), "b.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400 and st.U4 in refused.get_data(as_text=True)
+    assert _draft(client, plan_id)["revision"] == 1
+    exported = client.get(f"/planner/plans/{plan_id}/villages/{st.V2}/export?format=csv")
+    assert exported.status_code == 200 and st.U4.encode() in exported.data

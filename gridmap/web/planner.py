@@ -141,6 +141,13 @@ def duplicate(plan_id: int):
     return _act(plan_id, run)
 
 
+@bp.post("/plans/<int:plan_id>/import")
+@access.allow("planner")
+def import_any(plan_id: int):
+    """Import a file for the village chosen on the form (one the plan has not changed yet)."""
+    return import_file(plan_id, request.form.get("village", ""))
+
+
 @bp.post("/plans/<int:plan_id>/villages/<village>/import")
 @access.allow("planner")
 def import_file(plan_id: int, village: str):
