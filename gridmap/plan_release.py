@@ -64,7 +64,7 @@ def _counts(conn, street_code: str, d: plans.Draft, at) -> dict[str, int]:
     inside its part)."""
     by_code = plans.incidents(conn, street_code, d.village["code"], at)
     out = {c: sum(k.values()) for c, k in by_code.items()}
-    cut = d.units[d.units["split_from"].notna()]
+    cut = d.units[[store.text_or_none(v) is not None for v in d.units["split_from"]]]
     if len(cut):
         since = at - timedelta(days=365)
         wkbs = [g.wkb for g in cut.geometry]
@@ -80,7 +80,7 @@ def _village_diff(d: plans.Draft, before_units, before_grids, counts) -> dict:
     old_grid_of = {c: u["grid_code"] for c, u in old.items()}
 
     def origin(u) -> str | None:  # the grid a unit of the plan was in before
-        return old_grid_of.get(u.code) or old_grid_of.get(u.split_from)
+        return old_grid_of.get(u.code) or old_grid_of.get(store.text_or_none(u.split_from))
 
     moved = [
         {

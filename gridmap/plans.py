@@ -132,7 +132,7 @@ def draft(conn, street_code: str, plan_id: int, village_code: str, at=None) -> D
 
 
 def _frame(rows: list[dict]) -> gpd.GeoDataFrame:
-    frame = pd.DataFrame(rows, columns=[*UNIT_COLUMNS, "wkb"])
+    frame = pd.DataFrame(rows, columns=[*UNIT_COLUMNS, "wkb"]).astype({"split_from": object})
     geometry = from_wkb(frame.pop("wkb")) if len(frame) else []
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
 
@@ -167,7 +167,9 @@ def content(base: Draft, body: dict) -> Draft:
                 "population": _count(item, "population", like.population, code, errors),
                 "grid_code": str(item.get("grid") or ""),
                 # a part remembers the unit of the division in force it was first cut from
-                "split_from": like.split_from or parent if old is None else old.split_from,
+                "split_from": store.text_or_none(like.split_from) or parent
+                if old is None
+                else store.text_or_none(old.split_from),
             }
         )
         cut_from.append(parent)
@@ -181,7 +183,8 @@ def content(base: Draft, body: dict) -> Draft:
     errors += _split_sums(rows, cut_from, known)
     if errors:
         raise BadInput("方案内容有误，未保存：" + "；".join(errors[:20]), details=errors)
-    units = gpd.GeoDataFrame(pd.DataFrame(rows, columns=UNIT_COLUMNS), geometry=geoms, crs=4326)
+    frame = pd.DataFrame(rows, columns=UNIT_COLUMNS).astype({"split_from": object})
+    units = gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
     return replace(base, grids=grids, units=units)
 
 

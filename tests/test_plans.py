@@ -355,3 +355,18 @@ def test_an_effective_date_before_a_scheduled_division_is_refused(conn, street):
     with pytest.raises(BadInput) as refused:
         plan_release.publish(conn, st.CODE, second, sooner, street, RULES)
     assert "早于现行区划" in refused.value.message
+
+
+def test_a_saved_unit_that_was_never_cut_has_no_origin(conn, street):
+    """A unit's missing origin is NULL, never the text 'NaN' (pandas' missing value), so that
+    nothing counts it as cut."""
+    plan_id = plans.create(conn, st.CODE, "两次保存", street)
+    base, new = merged_v2(conn, plan_id)
+    plans.save(conn, st.CODE, base, new, street, RULES)
+    again = plans.draft(conn, st.CODE, plan_id, st.V2)
+    plans.save(conn, st.CODE, again, plans.content(again, body(again)), street, RULES)
+    origins = conn.execute(
+        "SELECT DISTINCT split_from FROM plan_unit WHERE street_code = %s AND plan_id = %s",
+        (st.CODE, plan_id),
+    ).fetchall()
+    assert origins == [{"split_from": None}]

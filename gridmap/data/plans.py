@@ -13,6 +13,12 @@ import psycopg
 
 from gridmap.data.geometry import to_multi_wkb
 
+
+def text_or_none(value) -> str | None:
+    """None for a missing value of a pandas text column (NaN), never the text 'NaN'."""
+    return None if value is None or value != value else str(value)
+
+
 _PLAN = """SELECT p.id, p.street_code, p.name, p.note, p.status, p.copied_from, p.created_at,
                   p.effective, p.published_at, p.division_id, p.summary, p.handed_over_at,
                   p.cancelled_at, c.username AS created_by, pb.username AS published_by,
@@ -150,7 +156,7 @@ def insert_revision(
                     int(u.households),
                     int(u.population),
                     u.grid_code,
-                    u.split_from or None,
+                    text_or_none(u.split_from),
                     wkb,
                 )
                 for u, wkb in zip(

@@ -148,6 +148,7 @@ CREATE TABLE plan_unit (
     FOREIGN KEY (street_code, plan_id, village_code, revision, grid_code) REFERENCES plan_grid,
     CONSTRAINT plan_unit_code CHECK (code ~ '^[0-9]{15}$' AND left(code, 12) = village_code),
     CONSTRAINT plan_unit_name CHECK (char_length(btrim(name)) BETWEEN 1 AND 50),
+    CONSTRAINT plan_unit_split_from CHECK (split_from ~ '^[0-9]{15}$' AND split_from <> code),
     CONSTRAINT plan_unit_geom CHECK (ST_IsValid(geom) AND NOT ST_IsEmpty(geom))
 );
 
