@@ -103,9 +103,11 @@ def _village_diff(d: plans.Draft, before_units, before_grids, counts) -> dict:
         incidents_before[u["grid_code"]] += counts.get(c, 0)
     for c, u in new.items():
         incidents_after[u.grid_code] += counts.get(c, 0)
+    names = {g["code"]: g["name"] for g in before_grids} | {g["code"]: g["name"] for g in d.grids}
     return {
         "village": d.village,
         "revision": d.revision,
+        "names": names,
         "moved": moved,
         "households_moved": sum(m["households"] for m in moved),
         "created": sorted(new_codes - old_codes),

@@ -2,8 +2,9 @@
 
 Units (自然湾 / 村民小组 / 小区) are where households are counted, so the layer changes when
 the ground does: a new 小区 is built on part of a natural village, a group is divided. The
-planner draws a line across the unit and says how many households (and people) lie on its
-first side; the rest lie on the second, so nothing is counted twice or lost. The parts get new
+planner draws a line across the unit and says how many households (and people) lie on its left,
+walking the line from its first point; the rest lie on its right, so nothing is counted twice or
+lost. The parts get new
 codes of the village (its 12 digits and the next free serial) and remember the unit they were
 cut from. Redrawing an edge is done on the page (vertices snap to the neighbours' edges) and
 checked like every save (gridmap.plancheck): the browser's drawing is never trusted.
@@ -47,13 +48,16 @@ def cut(
             f"分割线须从单元 {unit['code']}（{unit['name']}）的一侧边界画到另一侧，"
             f"把它分成两块（现在是 {len(parts)} 块）"
         )
+    parts = _left_first(parts, path)
     total_h, total_p = int(unit["households"]), int(unit["population"])
+    if households is None or households == "":
+        raise BadInput("请填写分割线左侧部分的户数")
     if not isinstance(households, int) or not 0 <= households <= total_h:
-        raise BadInput(f"第一部分的户数应在 0 到 {total_h} 之间（原单元共 {total_h} 户）")
+        raise BadInput(f"左侧部分的户数应在 0 到 {total_h} 之间（原单元共 {total_h} 户）")
     if population is None:
         population = round(total_p * households / total_h) if total_h else total_p // 2
     if not isinstance(population, int) or not 0 <= population <= total_p:
-        raise BadInput(f"第一部分的人口应在 0 到 {total_p} 之间（原单元共 {total_p} 人）")
+        raise BadInput(f"左侧部分的人口应在 0 到 {total_p} 之间（原单元共 {total_p} 人）")
     codes = _next_codes(unit["code"][:12], taken, 2)
     touched = _take_corners(whole, parts, neighbours or {})
     shares = [(households, population), (total_h - households, total_p - population)]
@@ -70,6 +74,18 @@ def cut(
         }
         for code, label, (h, p), part in zip(codes, ("一", "二"), shares, parts, strict=True)
     ], touched
+
+
+def _left_first(parts: list, path: shapely.LineString) -> list:
+    """The part on the left of the line (walking from its first point to its last) first: the
+    page asks for the households of the part on the left."""
+    (x0, y0), (x1, y1) = path.coords[0], path.coords[-1]
+
+    def side(part) -> float:
+        p = part.representative_point()
+        return (x1 - x0) * (p.y - y0) - (y1 - y0) * (p.x - x0)
+
+    return sorted(parts, key=side, reverse=True)
 
 
 def _take_corners(whole, parts, neighbours: dict) -> dict:

@@ -10,6 +10,7 @@ Folium's Popup or Tooltip).
 from __future__ import annotations
 
 from layers import (
+    changed_grids,
     common,
     emerging,
     grid_rates,
@@ -33,6 +34,7 @@ REGISTRY = {
     "package_areas": package_areas,
     "resources": resources,
     "incidents": incidents,
+    "changed_grids": changed_grids,
 }
 
 __all__ = ["REGISTRY", "common"]

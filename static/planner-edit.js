@@ -37,8 +37,10 @@
     return P.state.units.features.filter(function (f) { return f.properties.code === code; })[0];
   }
 
+  var stepped = false;
   function paint(f) {
     if (!P.current || f.properties.grid === P.current) { return; }
+    if (!stepped) { P.step(); stepped = true; }  // one undo step per stroke, if it changed
     f.properties.grid = P.current;
     unitsLayer.eachLayer(function (l) {
       if (l.feature.properties.code === f.properties.code) {
@@ -54,14 +56,14 @@
     L.DomEvent.stop(e);
     map.dragging.disable();
     stroke = true;
-    P.step();
+    stepped = false;
     paint(f);
   }
   document.addEventListener('mouseup', function () {
     if (!stroke) { return; }
     stroke = false;
     map.dragging.enable();
-    P.refresh();
+    if (stepped) { P.refresh(); }
   });
 
   function onClick(f, layer, e) {
@@ -72,15 +74,15 @@
       showHandles(selected);
       P.say('拖动顶点重画「' + f.properties.name + '」的边界；靠近相邻单元的边时会吸附上去。');
     } else if (mode === 'cut') {
-      if (selected !== f.properties.code) {
+      if (!selected) {  // once a unit is chosen, clicks on its neighbours draw the line
         L.DomEvent.stop(e);
         selected = f.properties.code;
         cutLine = [];
         drawCut();
         document.getElementById('gm-cut-box').hidden = false;
         document.getElementById('gm-cut-households').max = f.properties.households;
-        P.say('在「' + f.properties.name + '」上点出分割线（从一侧边界外画到另一侧边界外），' +
-              '填第一部分户数后点「完成分割」。');
+        P.say('点出分割线：从「' + f.properties.name + '」一侧边界外点到另一侧边界外' +
+              '（可点在相邻单元上），填分割线左侧（沿画线方向）部分的户数，再点「完成分割」。');
       }
     }
   }
@@ -98,7 +100,10 @@
   }
 
   P.finishCut = function () {
-    var households = Number(document.getElementById('gm-cut-households').value);
+    var typed = document.getElementById('gm-cut-households').value.trim();
+    if (typed === '') { P.fail('请填写分割线左侧部分的户数'); return; }
+    if (cutLine.length < 2) { P.fail('请至少点出两个点作为分割线'); return; }
+    var households = Number(typed);
     var body = P.content();
     body.unit = selected;
     body.line = cutLine;

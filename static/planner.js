@@ -37,9 +37,10 @@
     }, function () { return {status: 0, body: {message: '网络不可用，未能连接服务器'}}; });
   };
 
+  // A grid keeps its colour whatever else is merged or retired: by its serial, not its place.
   P.colour = function (grid) {
-    var i = P.state.grids.map(function (g) { return g.code; }).indexOf(grid);
-    return i < 0 ? '#000000' : PALETTE[i % PALETTE.length];
+    var known = P.state.grids.some(function (g) { return g.code === grid; });
+    return known ? PALETTE[(Number(String(grid).slice(12)) - 1) % PALETTE.length] : '#000000';
   };
 
   // What the server reads: every unit's grid; shapes only for units redrawn or cut here.
@@ -75,11 +76,14 @@
     P.undo.push(snapshot());
     P.redo = [];
     done();
+    P.dirty = true;
     P.refresh();
   };
-  P.step = function () { P.undo.push(snapshot()); P.redo = []; };  // a stroke's first move
+  // A stroke of painting: one step, taken at its first real change.
+  P.step = function () { P.undo.push(snapshot()); P.redo = []; P.dirty = true; };
   P.back = function () {
     if (!P.undo.length) { return; }
+    P.dirty = true;
     P.redo.push(snapshot());
     restore(P.undo.pop());
     P.refresh();
@@ -141,8 +145,15 @@
       var tr = el('tr');
       tr.dataset.grid = r.code;
       tr.className = 'gm-' + r.status;
-      var sw = el('td'); var chip = el('span', '', 'gm-swatch');
-      chip.style.background = P.colour(r.code); sw.appendChild(chip); sw.appendChild(el('span', r.name));
+      var sw = el('td'), chip = el('button', '', 'gm-swatch gm-pick');
+      chip.type = 'button';
+      chip.style.background = P.colour(r.code);
+      chip.title = '用此网格涂色';
+      chip.setAttribute('aria-label', '选择网格 ' + r.name + ' 涂色');
+      chip.addEventListener('click', function () { P.pick(r.code); });
+      if (P.current === r.code) { tr.classList.add('gm-current'); }
+      sw.appendChild(chip);
+      sw.appendChild(el('span', r.name));
       tr.appendChild(sw);
       [r.households, r.population, r.incidents, Math.round(r.workload),
        (r.deviation >= 0 ? '+' : '') + Math.round(r.deviation * 100) + '%', STATUS[r.status]
@@ -164,6 +175,16 @@
     });
     document.getElementById('gm-next-problem').disabled = !P.problems.length;
   }
+
+  P.pick = function (code) {
+    P.current = code;
+    document.querySelectorAll('#gm-table tbody tr').forEach(function (tr) {
+      tr.classList.toggle('gm-current', tr.dataset.grid === code);
+    });
+    renderGrids();
+    var g = P.state.grids.filter(function (x) { return x.code === code; })[0];
+    if (g) { P.say('涂色：点击或按住拖过单元，把它们涂入「' + g.name + '」。'); }
+  };
 
   P.focusProblem = function (i) {
     P.at = i;
@@ -190,7 +211,7 @@
     pick.style.background = P.colour(g.code);
     pick.title = '用此网格涂色';
     pick.setAttribute('aria-label', '选择网格 ' + g.name + ' 涂色');
-    pick.addEventListener('click', function () { P.current = g.code; renderGrids(); });
+    pick.addEventListener('click', function () { P.pick(g.code); });
     li.appendChild(pick);
     var name = el('input', null, 'gm-grid-name');
     name.value = g.name;
@@ -209,23 +230,48 @@
     return li;
   }
 
+  // 网格员：已指定的人（可移除），和按本村人员、未任职人员、其他人员分组的添加列表。
   function membersOf(g) {
-    var box = el('select', null, 'gm-members');
-    box.multiple = true;
-    box.size = 3;
-    box.disabled = !setup.editable;
-    box.setAttribute('aria-label', '网格 ' + g.code + ' 的网格员');
-    P.people.forEach(function (p) {
-      var o = el('option', p.name + (p.duties ? '（' + p.duties + '）' : ''));
-      o.value = String(p.id);
-      o.selected = g.members.indexOf(p.id) >= 0;
-      box.appendChild(o);
+    var box = el('div', null, 'gm-members');
+    var byId = {};
+    P.people.forEach(function (p) { byId[p.id] = p; });
+    g.members.forEach(function (id) {
+      var p = byId[id], chip = el('span', p ? p.name : '人员 ' + id, 'gm-member');
+      if (setup.editable) {
+        var x = el('button', '×', 'gm-remove');
+        x.type = 'button';
+        x.setAttribute('aria-label', '移除网格员 ' + (p ? p.name : id));
+        x.addEventListener('click', function () {
+          P.change(function () { g.members = g.members.filter(function (m) { return m !== id; }); });
+        });
+        chip.appendChild(x);
+      }
+      box.appendChild(chip);
     });
-    box.addEventListener('change', function () {
-      var chosen = Array.prototype.filter.call(box.options, function (o) { return o.selected; })
-        .map(function (o) { return Number(o.value); });
-      P.change(function () { g.members = chosen; });
+    if (!g.members.length) { box.appendChild(el('span', '（无网格员）', 'gm-hint')); }
+    if (!setup.editable) { return box; }
+    var add = el('select', null, 'gm-add-member');
+    add.setAttribute('aria-label', '为网格 ' + g.code + ' 添加网格员');
+    add.appendChild(el('option', '添加网格员…'));
+    [['本村人员', function (p) { return p.local; }],
+     ['未任职人员', function (p) { return p.free; }],
+     ['其他人员', function (p) { return !p.local && !p.free; }]].forEach(function (group) {
+      var og = el('optgroup');
+      og.label = group[0];
+      P.people.filter(group[1]).forEach(function (p) {
+        if (g.members.indexOf(p.id) >= 0) { return; }
+        var o = el('option', p.name + (p.duties ? '（' + p.duties + '）' : ''));
+        o.value = String(p.id);
+        og.appendChild(o);
+      });
+      if (og.children.length) { add.appendChild(og); }
     });
+    add.addEventListener('change', function () {
+      var id = Number(add.value);
+      if (!id) { return; }
+      P.change(function () { g.members = g.members.concat([id]); });
+    });
+    box.appendChild(add);
     return box;
   }
 
@@ -238,7 +284,9 @@
       retire.addEventListener('click', function () {
         P.change(function () {
           P.state.grids = P.state.grids.filter(function (x) { return x.code !== g.code; });
+          if (P.current === g.code) { P.current = P.state.grids.length ? P.state.grids[0].code : null; }
         });
+        P.say('已撤销网格「' + g.name + '」。');
       });
       span.appendChild(retire);
       return span;
@@ -257,14 +305,21 @@
     return span;
   }
 
+  // 合并：单元全部并入目标网格，原网格的网格员一并带入，原网格撤销。
   P.merge = function (from, to) {
+    var source = P.state.grids.filter(function (x) { return x.code === from; })[0];
+    var target = P.state.grids.filter(function (x) { return x.code === to; })[0];
     P.change(function () {
       P.state.units.features.forEach(function (f) {
         if (f.properties.grid === from) { f.properties.grid = to; }
       });
+      source.members.forEach(function (m) {
+        if (target.members.indexOf(m) < 0) { target.members.push(m); }
+      });
       P.state.grids = P.state.grids.filter(function (x) { return x.code !== from; });
+      if (P.current === from) { P.current = to; }
     });
-    P.say('已把网格 ' + from + ' 并入 ' + to + '。');
+    P.say('已把「' + source.name + '」并入「' + target.name + '」（网格员一并带入）。');
   };
 
   P.newGrid = function () {
@@ -274,7 +329,8 @@
     });
     var code = village + String(top + 1).padStart(3, '0');
     P.change(function () {
-      P.state.grids.push({code: code, name: '网格' + code.slice(12), members: []});
+      P.state.grids.push({code: code, name: P.villageName + '第' + Number(code.slice(12)) + '网格',
+                          members: []});
       P.current = code;
     });
     P.say('已新建网格 ' + code + '：点击或拖过单元，把它们涂入新网格。');
@@ -289,7 +345,8 @@
         P.state.units.features.forEach(function (f) { f.properties.grid = a[f.properties.code]; });
       });
       P.say('建议移动 ' + answer.body.moves.length + ' 个单元，已应用（可撤销）' +
-            (answer.body.within ? '：各网格工作量均在容许范围内。' : '；仍有网格超出容许范围。'));
+            (answer.body.within ? '：各网格工作量均在容许范围内。'
+             : '；仍有网格不在容许范围内：单元太大时可先分割单元，或新建、合并网格。'));
     });
   };
 
@@ -299,6 +356,7 @@
       if (answer.status === 200) {
         P.state.revision = answer.body.revision;
         P.edited = {};
+        P.dirty = false;
         P.state.units.features.forEach(function (f) { delete f.properties.cut_from; });
         P.fail('');
         P.say('已保存第 ' + answer.body.revision + ' 版。');
@@ -326,6 +384,7 @@
       var b = answer.body;
       P.state = {revision: b.revision, grids: b.grids, units: b.units};
       P.known = b.grids.slice();
+      P.villageName = b.village.name;
       P.people = b.people;
       P.current = b.grids.length ? b.grids[0].code : null;
       document.getElementById('gm-revision').textContent =
@@ -346,6 +405,9 @@
     });
     if (!setup.editable) { return; }
     bind('gm-new-grid', P.newGrid);
+    window.addEventListener('beforeunload', function (e) {
+      if (P.dirty) { e.preventDefault(); e.returnValue = ''; }  // 有未保存的修改
+    });
     bind('gm-suggest', P.suggest);
     bind('gm-save', P.save);
     document.addEventListener('keydown', function (e) {

@@ -28,6 +28,7 @@ SAMPLES = {
     "incident_id": "1",
     "photo_id": "1",
     "plan_id": "1",
+    "step": "publish",
     "village": "420114004201",
 }
 

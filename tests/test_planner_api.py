@@ -167,7 +167,9 @@ def test_suggest_and_publish_from_the_plan_page(planner):
     )
     assert done.status_code == 302
     assert "已发布" in client.get(done.headers["Location"]).get_data(as_text=True)
-    assert "区划版本对照" in client.get("/planner/divisions").get_data(as_text=True)
+    compared = client.get("/planner/divisions").get_data(as_text=True)
+    assert "区划版本对照" in compared and "1 个与另一版本不同" in compared  # G3 retired, G2 grown
+    assert "2 个与另一版本不同" in compared
 
 
 def test_import_a_csv_from_the_plan_page_and_see_a_refusal_in_words(planner):

@@ -167,22 +167,16 @@ def test_assign_members_publish_and_the_cases_follow(page, serve, street, conn, 
     member3 = conn.execute(
         "SELECT id FROM person WHERE street_code = %s AND name = '网格员三'", (st.CODE,)
     ).fetchone()["id"]
-    page.locator(f"li[data-grid='{st.G2}'] select.gm-members").select_option(
-        [str(member3)]
-        + [
-            v
-            for v in page.locator(f"li[data-grid='{st.G2}'] select.gm-members").evaluate(
-                "s => [...s.selectedOptions].map(o => o.value)"
-            )
-        ]
-    )
+    page.locator(f"li[data-grid='{st.G2}'] select.gm-add-member").select_option(str(member3))
+    assert "网格员三" in page.inner_text(f"li[data-grid='{st.G2}'] .gm-members")
     page.click("#gm-save")
     wait_until(page, "document.querySelector('#gm-message').textContent.includes('已保存第 1 版')")
     page.goto(f"{url}/planner/plans/{plan_id}")
     assert "和平小区" in page.inner_text("#gm-diff")
+    page.on("dialog", lambda dialog: dialog.accept())  # 今天发布即刻生效… 确定发布吗？
     page.click("#gm-publish button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
-    assert "方案已发布" in page.inner_text("main")
+    assert "方案已发布并已生效" in page.inner_text("main")
     moment = (datetime.now(UTC) + timedelta(seconds=1)).astimezone(clock.LOCAL)
     text = moment.strftime("%Y-%m-%d %H:%M:%S")
     fresh = place_one(conn, placement, when=text, reported_at=text)

@@ -219,17 +219,23 @@ def people(conn, street_code: str, ids) -> dict[int, str]:
     return {r["id"]: r["name"] for r in rows}
 
 
-def present_people(conn, street_code: str) -> list[dict]:
-    """People who may be named grid members: not left, with what they do now."""
+def present_people(conn, street_code: str, village_code: str) -> list[dict]:
+    """People who may be named grid members (not left), with what they do now: ``local`` when
+    one of their duties lies in this village (its grids, units and the village itself share
+    its 12 digits), ``free`` when they have no duty at all."""
     return conn.execute(
         """SELECT p.id, p.name,
-                  (SELECT string_agg(DISTINCT r.name, '、') FROM assignment a
-                     JOIN role r ON r.code = a.role
-                    WHERE a.street_code = p.street_code AND a.person_id = p.id
-                      AND a.valid @> now()) AS duties
-             FROM person p WHERE p.street_code = %s AND p.left_at IS NULL
+                  string_agg(DISTINCT r.name, '、') AS duties,
+                  COALESCE(bool_or(left(a.scope_code, 12) = %s), false) AS local,
+                  count(a.id) = 0 AS free
+             FROM person p
+             LEFT JOIN assignment a ON a.street_code = p.street_code AND a.person_id = p.id
+                  AND a.valid @> now()
+             LEFT JOIN role r ON r.code = a.role
+            WHERE p.street_code = %s AND p.left_at IS NULL
+            GROUP BY p.id, p.name
             ORDER BY p.name, p.id""",
-        (street_code,),
+        (village_code, street_code),
     ).fetchall()
 
 

@@ -18,9 +18,11 @@ def new_map(config: dict, bounds: list[list[float]]) -> folium.Map:
     return m
 
 
-def components(m: folium.Map, collapsed: bool = False) -> dict[str, Markup]:
-    """The map's header, body and script, with every asset served by gridmap itself."""
-    folium.LayerControl(collapsed=collapsed).add_to(m)
+def components(m: folium.Map, collapsed: bool = False, control: bool = True) -> dict[str, Markup]:
+    """The map's header, body and script, with every asset served by gridmap itself (and a
+    layer control, unless the page draws its own layers)."""
+    if control:
+        folium.LayerControl(collapsed=collapsed).add_to(m)
     offline.localize(m, lambda path: url_for("static", filename=path))
     root = m.get_root()
     root.render()

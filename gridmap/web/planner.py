@@ -9,7 +9,7 @@ the same core as the ``gridmap plans`` commands (gridmap.plans, gridmap.plan_rel
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import shapely
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -25,7 +25,8 @@ from gridmap.web import access, mapping, users
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 DONE = {
     "created": "方案已创建。",
-    "published": "方案已发布。",
+    "published": "方案已发布并已生效；在办案件已移交给现负责的网格。",
+    "scheduled": "方案已排期，将于生效日 0 时起生效；生效前可以取消。",
     "cancelled": "已排期的方案已取消，原划分继续有效。",
     "duplicated": "已复制为新方案。",
     "imported": "文件已导入为该村的新版本。",
@@ -70,7 +71,7 @@ def create():
 
 @bp.get("/plans/<int:plan_id>")
 @access.allow("planner")
-def plan_page(plan_id: int, error: str | None = None, status: int = 200):
+def plan_page(plan_id: int, error: str | None = None, details=None, status: int = 200):
     now = datetime.now(UTC)
     with db.connection() as conn:
         street = streets.get(conn, _street())
@@ -78,7 +79,9 @@ def plan_page(plan_id: int, error: str | None = None, status: int = 200):
         changed = store.latest_revisions(conn, _street(), plan_id)
         division = areas.in_force(conn, _street(), now)
         villages = store.villages_in_force(conn, division["id"]) if division else []
-        diff = plan_release.diff(conn, _street(), plan_id, now) if changed else None
+        # A published plan is compared with the division it replaced, not with itself.
+        at = plan["effective"] - timedelta(microseconds=1) if plan["status"] == "published" else now
+        diff = plan_release.diff(conn, _street(), plan_id, at) if changed else None
     page = render_template(
         "planner_plan.html",
         street=street,
@@ -89,6 +92,7 @@ def plan_page(plan_id: int, error: str | None = None, status: int = 200):
         now=now,
         today=now.astimezone(clock.LOCAL).date().isoformat(),
         error=error,
+        details=[d for d in details if isinstance(d, str)] if isinstance(details, list) else [],
         done=DONE.get(request.args.get("done", "")),
         names={v["code"]: v["name"] for v in villages},
     )
@@ -101,10 +105,17 @@ def _act(plan_id: int, action) -> Response:
         with db.connection() as conn:
             done = action(conn)
     except GridmapError as exc:
-        return plan_page(plan_id, error=exc.message, status=exc.status)
+        return plan_page(plan_id, error=exc.message, details=exc.details, status=exc.status)
     target = done[1] if isinstance(done, tuple) else plan_id
     word = done[0] if isinstance(done, tuple) else done
     return redirect(url_for("planner.plan_page", plan_id=target, done=word))
+
+
+@bp.get("/plans/<int:plan_id>/<any(publish, cancel, duplicate, import):step>")
+@access.allow("planner")
+def action_address(plan_id: int, step: str):
+    """An action's address opened or reloaded: back to the plan (actions are forms)."""
+    return redirect(url_for("planner.plan_page", plan_id=plan_id))
 
 
 @bp.post("/plans/<int:plan_id>/publish")
@@ -113,8 +124,8 @@ def publish(plan_id: int):
     def run(conn):
         day = _day(request.form.get("effective", ""))
         rules = plans.rules(current_app.config)
-        plan_release.publish(conn, _street(), plan_id, day, current_user.account, rules)
-        return "published"
+        done = plan_release.publish(conn, _street(), plan_id, day, current_user.account, rules)
+        return "published" if done["effective"] <= datetime.now(UTC) else "scheduled"
 
     return _act(plan_id, run)
 
@@ -212,7 +223,7 @@ def editor(plan_id: int, village: str):
         plan=plan,
         village=found,
         setup=setup,
-        map=mapping.components(m),
+        map=mapping.components(m, control=False),
     )
 
 
@@ -228,9 +239,10 @@ def compare():
         ids = [d["id"] for d in published]
         left = _pick(request.args.get("left"), ids, ids[-2] if len(ids) > 1 else ids[-1])
         right = _pick(request.args.get("right"), ids, ids[-1])
-        maps = [
-            _division_map(conn, next(d for d in published if d["id"] == i)) for i in (left, right)
-        ]
+        chosen = [next(d for d in published if d["id"] == i) for i in (left, right)]
+        rows = [areas.grids(conn, d["id"], d["valid_from"]) for d in chosen]
+    changed = _changed(*rows)
+    maps = [_division_map(d, r, c) for d, r, c in zip(chosen, rows, changed, strict=True)]
     return render_template(
         "planner_divisions.html",
         street=street,
@@ -249,9 +261,18 @@ def _pick(value: str | None, ids: list[int], default: int) -> int:
     return int(value)
 
 
-def _division_map(conn, division: dict) -> dict:
-    at = division["valid_from"]
-    rows = areas.grids(conn, division["id"], at)
+def _changed(left: list[dict], right: list[dict]) -> tuple[dict, dict]:
+    """For each side, its grids that differ from the other side, and how."""
+    old = {r["code"]: shapely.from_geojson(r["geojson"]) for r in left}
+    new = {r["code"]: shapely.from_geojson(r["geojson"]) for r in right}
+    moved = {c for c in old.keys() & new.keys() if not shapely.equals(old[c], new[c])}
+    return (
+        {c: "边界调整" if c in moved else "此后撤销" for c in old if c in moved or c not in new},
+        {c: "边界调整" if c in moved else "新建" for c in new if c in moved or c not in old},
+    )
+
+
+def _division_map(division: dict, rows: list[dict], changed: dict) -> dict:
     colours = {
         code: layers.common.PALETTE[i % len(layers.common.PALETTE)]
         for i, code in enumerate(sorted({r["package_area_code"] for r in rows}))
@@ -261,7 +282,13 @@ def _division_map(conn, division: dict) -> dict:
     )
     m = mapping.new_map(current_app.config, [[south, west], [north, east]])
     layers.REGISTRY["grids"].build(rows, colours).add_to(m)
-    return {"division": division, "map": mapping.components(m), "grids": len(rows)}
+    layers.REGISTRY["changed_grids"].build(rows, changed).add_to(m)
+    return {
+        "division": division,
+        "map": mapping.components(m),
+        "grids": len(rows),
+        "changed": len(changed),
+    }
 
 
 def _day(value: str) -> date | None:

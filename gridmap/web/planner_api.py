@@ -97,8 +97,14 @@ def village_draft(plan_id: int, village: str):
             for u in d.units.itertuples(index=False)
         ]
         people = [
-            {"id": p["id"], "name": p["name"], "duties": p["duties"] or ""}
-            for p in store.present_people(conn, _street())
+            {
+                "id": p["id"],
+                "name": p["name"],
+                "duties": p["duties"] or "",
+                "local": p["local"],
+                "free": p["free"],
+            }
+            for p in store.present_people(conn, _street(), village)
         ]
         return _answer(
             conn,
