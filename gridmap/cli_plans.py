@@ -21,6 +21,7 @@ from gridmap.clock import LOCAL
 from gridmap.data import accounts
 from gridmap.data import plans as store
 from gridmap.errors import BadInput, NotFound
+from gridmap.scope import Scope
 
 WRITERS = ("planner", "admin")
 USER_HELP = "操作的账号（规划人员或系统管理员）的用户名。"
@@ -30,6 +31,11 @@ STATUS = {"under": "低于", "within": "合理", "over": "超出"}
 @click.group("plans")
 def plans_group() -> None:
     """网格调整方案：列出、新建、检查、比较、发布、取消、复制、导入与导出。"""
+
+
+def _scope(obj) -> Scope:
+    """A command is trusted with the whole street (gridmap.scope.Scope.street)."""
+    return Scope.street(obj.config["STREET_CODE"])
 
 
 def _acting(conn, obj, username: str | None) -> dict:
@@ -95,7 +101,7 @@ def list_cmd(obj) -> None:
 def new_cmd(obj, name: str, username: str | None, commit: bool) -> None:
     """新建一个空方案 NAME（各村的草稿从现行划分开始）。"""
     with _change(obj, commit) as conn:
-        plan_id = plans.create(conn, obj.config["STREET_CODE"], name, _acting(conn, obj, username))
+        plan_id = plans.create(conn, _scope(obj), name, _acting(conn, obj, username))
         click.echo(f"新建方案 {plan_id}「{name.strip()}」。")
 
 
@@ -105,25 +111,25 @@ def new_cmd(obj, name: str, username: str | None, commit: bool) -> None:
 @click.pass_obj
 def check_cmd(obj, plan_id: int, village: str | None) -> None:
     """检查方案各村（社区）的网格：工作量表与全部问题；有阻止发布的问题时退出码为 1。"""
-    street, r = obj.config["STREET_CODE"], plans.rules(obj.config)
+    scope, r = _scope(obj), plans.rules(obj.config)
     with db.connect(obj.config) as conn:
-        plans.plan(conn, street, plan_id)
+        plans.plan(conn, scope, plan_id)
         if village:
-            drafts = [plans.draft(conn, street, plan_id, village)]
+            drafts = [plans.draft(conn, scope, plan_id, village)]
         else:
-            drafts = plan_release.villages(conn, street, plan_id)
+            drafts = plan_release.villages(conn, scope, plan_id)
         if not drafts:
             click.echo(f"方案 {plan_id} 还没有保存任何村（社区）的调整（可用 --village 检查）。")
-        blocking = sum(_print_check(conn, street, d, r) for d in drafts)
+        blocking = sum(_print_check(conn, scope, d, r) for d in drafts)
     if blocking:
         click.echo(f"共 {blocking} 个问题须解决后才能发布。")
         raise SystemExit(1)
 
 
-def _print_check(conn, street: str, d: plans.Draft, r: plans.Rules) -> int:
+def _print_check(conn, scope: Scope, d: plans.Draft, r: plans.Rules) -> int:
     """One village's table and problems; returns how many of them stop a publish."""
-    names = store.people(conn, street, {p for g in d.grids for p in g["members"]})
-    result = plans.check(d, plans.incidents(conn, street, d.village["code"]), names, r)
+    names = store.people(conn, scope, {p for g in d.grids for p in g["members"]})
+    result = plans.check(d, plans.incidents(conn, scope, d.village["code"]), names, r)
     saved = f"第 {d.revision} 版（{d.saved_by}）" if d.revision else "现行划分，未修改"
     click.echo(f"{d.village['name']}（{d.village['code']}）{saved}")
     click.echo("  网格（代码 名称）  户数  工作量  偏离  判断")
@@ -145,10 +151,10 @@ def _print_check(conn, street: str, d: plans.Draft, r: plans.Rules) -> int:
 @click.pass_obj
 def diff_cmd(obj, plan_id: int) -> None:
     """方案与现行划分的差别：移动的单元、新建与撤销的网格、户数来源、网格员、事件。"""
-    street = obj.config["STREET_CODE"]
+    scope = _scope(obj)
     with db.connect(obj.config) as conn:
-        found = plans.plan(conn, street, plan_id)
-        d = plan_release.diff(conn, street, plan_id)
+        found = plans.plan(conn, scope, plan_id)
+        d = plan_release.diff(conn, scope, plan_id)
     click.echo(f"方案 {plan_id}「{found['name']}」对比现行划分：")
     for v in d["villages"]:
         _print_village_diff(v)
@@ -188,9 +194,9 @@ def _print_village_diff(v: dict) -> None:
 @click.pass_obj
 def publish_cmd(obj, plan_id: int, day: str | None, username: str | None, commit: bool) -> None:
     """发布方案：生成新的网格划分，自生效时间起使用；网格员随之调整，在办事件移交新网格。"""
-    when, street, r = _day(day), obj.config["STREET_CODE"], plans.rules(obj.config)
+    when, scope, r = _day(day), _scope(obj), plans.rules(obj.config)
     with _change(obj, commit) as conn:
-        result = plan_release.publish(conn, street, plan_id, when, _acting(conn, obj, username), r)
+        result = plan_release.publish(conn, scope, plan_id, when, _acting(conn, obj, username), r)
         scheduled = result["effective"] > conn.execute("SELECT now() AS t").fetchone()["t"]
         click.echo(
             f"方案 {plan_id} 发布：{'、'.join(result['villages'])}\n"
@@ -213,7 +219,7 @@ def publish_cmd(obj, plan_id: int, day: str | None, username: str | None, commit
 def cancel_cmd(obj, plan_id: int, username: str | None, commit: bool) -> None:
     """取消一个已排期、尚未生效的方案（现行划分与网格员恢复原样）。"""
     with _change(obj, commit) as conn:
-        plan_release.cancel(conn, obj.config["STREET_CODE"], plan_id, _acting(conn, obj, username))
+        plan_release.cancel(conn, _scope(obj), plan_id, _acting(conn, obj, username))
         click.echo(f"取消方案 {plan_id}。")
 
 
@@ -223,7 +229,7 @@ def cancel_cmd(obj, plan_id: int, username: str | None, commit: bool) -> None:
 def due_cmd(obj, commit: bool) -> None:
     """移交已生效方案的在办事件（供每日定时运行）。"""
     with _change(obj, commit) as conn:
-        handed = plan_release.due(conn, obj.config["STREET_CODE"])
+        handed = plan_release.due(conn, _scope(obj))
         if not handed:
             click.echo("没有新生效、待移交事件的方案。")
         for plan_id, n in handed.items():
@@ -238,10 +244,10 @@ def due_cmd(obj, commit: bool) -> None:
 @click.pass_obj
 def duplicate_cmd(obj, plan_id: int, name: str, username: str | None, commit: bool) -> None:
     """复制方案：新草稿从原方案各村的最新版本开始。"""
-    street = obj.config["STREET_CODE"]
+    scope = _scope(obj)
     with _change(obj, commit) as conn:
-        new = plan_release.duplicate(conn, street, plan_id, _acting(conn, obj, username), name)
-        click.echo(f"复制方案 {plan_id} 为方案 {new}「{plans.plan(conn, street, new)['name']}」。")
+        new = plan_release.duplicate(conn, scope, plan_id, _acting(conn, obj, username), name)
+        click.echo(f"复制方案 {plan_id} 为方案 {new}「{plans.plan(conn, scope, new)['name']}」。")
 
 
 @plans_group.command("import")
@@ -253,11 +259,11 @@ def duplicate_cmd(obj, plan_id: int, name: str, username: str | None, commit: bo
 @click.pass_obj
 def import_cmd(obj, plan_id: int, village: str, path: Path, username, commit: bool) -> None:
     """从文件导入一个村（社区）的方案（CSV：单元代码,网格代码；或 GeoJSON、GeoPackage 网格）。"""
-    street, r, data = obj.config["STREET_CODE"], plans.rules(obj.config), path.read_bytes()
+    scope, r, data = _scope(obj), plans.rules(obj.config), path.read_bytes()
     with _change(obj, commit) as conn:
         account = _acting(conn, obj, username)
         revision, result = plan_io.import_file(
-            conn, street, plan_id, village, data, path.name, account, r
+            conn, scope, plan_id, village, data, path.name, account, r
         )
         click.echo(f"导入 {path.name}：方案 {plan_id} 村（社区）{village} 第 {revision} 版。")
         for p in result.problems:
@@ -273,7 +279,7 @@ def import_cmd(obj, plan_id: int, village: str, path: Path, username, commit: bo
 def export_cmd(obj, plan_id: int, village: str, fmt: str, output: Path | None) -> None:
     """导出一个村（社区）的方案（默认文件名如 plan12-420114004201.csv）。"""
     with db.connect(obj.config) as conn:
-        data, _, name = plan_io.export(conn, obj.config["STREET_CODE"], plan_id, village, fmt)
+        data, _, name = plan_io.export(conn, _scope(obj), plan_id, village, fmt)
     target = output or Path(name)
     target.write_bytes(data)
     click.echo(f"已导出到 {target}（{len(data)} 字节）。")

@@ -14,6 +14,7 @@ import shapely
 
 from gridmap import plancheck, planfiles, plans
 from gridmap.errors import BadInput
+from gridmap.scope import Scope
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -24,7 +25,7 @@ MIMETYPES = {
 
 def import_file(
     conn,
-    street_code: str,
+    scope: Scope,
     plan_id: int,
     village_code: str,
     data: bytes,
@@ -33,10 +34,10 @@ def import_file(
     rules: plans.Rules,
 ) -> tuple[int, plancheck.Check]:
     """Save the village's plan as the file gives it; returns (revision, check)."""
-    base = plans.draft(conn, street_code, plan_id, village_code)
+    base = plans.draft(conn, scope, plan_id, village_code)
     imported = planfiles.read_plan(data, filename, village_code, base.units[["code", "geometry"]])
     new = plans.content(base, _body(base, imported))
-    return plans.save(conn, street_code, base, new, account, rules)
+    return plans.save(conn, scope, base, new, account, rules)
 
 
 def _body(base: plans.Draft, imported: planfiles.Imported) -> dict:
@@ -52,13 +53,11 @@ def _body(base: plans.Draft, imported: planfiles.Imported) -> dict:
     return {"grids": grids, "units": units}
 
 
-def export(
-    conn, street_code: str, plan_id: int, village_code: str, fmt: str
-) -> tuple[bytes, str, str]:
+def export(conn, scope: Scope, plan_id: int, village_code: str, fmt: str) -> tuple[bytes, str, str]:
     """The village's draft as a file: (content, mimetype, download filename)."""
     if fmt not in MIMETYPES:
         raise BadInput("导出格式只能是 csv、geojson 或 gpkg")
-    d = plans.draft(conn, street_code, plan_id, village_code)
+    d = plans.draft(conn, scope, plan_id, village_code)
     filename = f"plan{plan_id}-{village_code}.{fmt}"
     if fmt == "csv":
         assignment = dict(zip(d.units["code"], d.units["grid_code"], strict=True))

@@ -22,29 +22,34 @@ from gridmap.data import plan_publish as publishing
 from gridmap.data import plans as store
 from gridmap.data.dberrors import refusals
 from gridmap.errors import BadInput, Conflict, NotFound
+from gridmap.scope import Scope
 
 
-def villages(conn, street_code: str, plan_id: int, at=None) -> list[plans.Draft]:
+def villages(conn, scope: Scope, plan_id: int, at=None) -> list[plans.Draft]:
     """The drafts of every village the plan changes."""
-    plans.plan(conn, street_code, plan_id)  # NotFound for a plan that is not
-    revisions = store.latest_revisions(conn, street_code, plan_id)
-    return [plans.draft(conn, street_code, plan_id, r["village_code"], at) for r in revisions]
+    plans.plan(conn, scope, plan_id)  # NotFound for a plan that is not
+    revisions = store.latest_revisions(conn, scope.street_code, plan_id)
+    return [plans.draft(conn, scope, plan_id, r["village_code"], at) for r in revisions]
 
 
-def diff(conn, street_code: str, plan_id: int, at=None) -> dict:
-    """What the plan changes, village by village, against the division in force."""
+def diff(conn, scope: Scope, plan_id: int, at=None, drafts=None, by_unit=None) -> dict:
+    """What the plan changes, village by village, against the division in force at ``at``
+    (``drafts`` and ``by_unit``, when the caller has read them already)."""
     at = at or datetime.now(UTC)
-    division = areas.in_force(conn, street_code, at)
+    division = areas.in_force(conn, scope.street_code, at)
+    drafts = drafts if drafts is not None else villages(conn, scope, plan_id, at)
+    if by_unit is None:
+        by_unit = plans.incidents_of(conn, scope, [d.village["code"] for d in drafts], at)
     out = []
-    for d in villages(conn, street_code, plan_id, at):
+    for d in drafts:
         code = d.village["code"]
         before_units = store.division_units(conn, division["id"], code)
-        before_grids = store.division_grids(conn, street_code, division["id"], code, at)
-        counts = _counts(conn, street_code, d, at)
+        before_grids = store.division_grids(conn, scope, division["id"], code, at)
+        counts = _counts(conn, scope, d, at, by_unit.get(code, {}))
         out.append(_village_diff(d, before_units, before_grids, counts))
     names = store.people(
         conn,
-        street_code,
+        scope,
         {p for v in out for m in v["members"] for p in [m["person_id"]]},
     )
     for v in out:
@@ -59,16 +64,15 @@ def diff(conn, street_code: str, plan_id: int, at=None) -> dict:
     }
 
 
-def _counts(conn, street_code: str, d: plans.Draft, at) -> dict[str, int]:
+def _counts(conn, scope: Scope, d: plans.Draft, at, by_code: dict) -> dict[str, int]:
     """Incidents of the last twelve months per unit of the plan (a cut unit counts what lies
     inside its part)."""
-    by_code = plans.incidents(conn, street_code, d.village["code"], at)
     out = {c: sum(k.values()) for c, k in by_code.items()}
     cut = d.units[[store.text_or_none(v) is not None for v in d.units["split_from"]]]
     if len(cut):
         since = at - timedelta(days=365)
         wkbs = [g.wkb for g in cut.geometry]
-        for r in store.incidents_within(conn, street_code, since, wkbs):
+        for r in store.incidents_within(conn, scope, since, wkbs):
             code = cut["code"].iloc[r["i"]]
             out[code] = out.get(code, 0) + r["n"]
     return out
@@ -150,46 +154,50 @@ def effective_of(day: date | None, now: datetime) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=clock.LOCAL)
 
 
-def publish(conn, street_code: str, plan_id: int, day, account: dict, r: plans.Rules) -> dict:
+def publish(conn, scope: Scope, plan_id: int, day, account: dict, r: plans.Rules) -> dict:
     """Publish the plan from ``day`` (None: now). Every village must pass its check."""
+    plans.require_street(scope)
     with refusals(), conn.transaction():
-        found = store.lock(conn, street_code, plan_id)
+        found = store.lock(conn, scope.street_code, plan_id)
         if found is None:
             raise NotFound(f"方案 {plan_id} 不存在")
         if found["status"] != "draft":
             raise Conflict(f"方案 {plan_id} 已发布或已取消，不能再发布")
         now = conn.execute("SELECT now() AS t").fetchone()["t"]
         effective = effective_of(day, now)
-        drafts = villages(conn, street_code, plan_id, now)
+        drafts = villages(conn, scope, plan_id, now)
         if not drafts:
             raise BadInput("方案还没有保存任何村（社区）的调整，无需发布")
-        base = _base(conn, street_code, effective)
-        _refuse_problems(conn, street_code, drafts, r)
-        _refuse_overtaken(conn, street_code, plan_id, drafts)
-        summary = diff(conn, street_code, plan_id, now)
-        name = store.get(conn, street_code, plan_id)["name"]
-        new = divisions.create_draft(conn, street_code, name, f"网格调整方案 {plan_id}")
+        base = _base(conn, scope, effective)
+        by_unit = plans.incidents_of(conn, scope, [d.village["code"] for d in drafts], now)
+        _refuse_problems(conn, scope, drafts, by_unit, r)
+        _refuse_overtaken(conn, scope, plan_id, drafts)
+        summary = diff(conn, scope, plan_id, now, drafts, by_unit)
+        name = store.get(conn, scope.street_code, plan_id)["name"]
+        new = divisions.create_draft(conn, scope.street_code, name, f"网格调整方案 {plan_id}")
         revisions = {d.village["code"]: d.revision for d in drafts}
-        publishing.compose_division(conn, street_code, base["id"], new, plan_id, revisions)
+        publishing.compose_division(conn, scope.street_code, base["id"], new, plan_id, revisions)
         planning.publish(conn, new, effective)
-        _assign(conn, street_code, plan_id, base["id"], drafts, effective)
+        _assign(conn, scope, plan_id, base["id"], drafts, effective)
         brief = {k: v for k, v in summary.items() if k != "villages"}
         brief["villages"] = [v["village"]["name"] for v in summary["villages"]]
-        publishing.mark_published(conn, street_code, plan_id, new, effective, account["id"], brief)
+        publishing.mark_published(
+            conn, scope.street_code, plan_id, new, effective, account["id"], brief
+        )
         audit.record(
             conn,
-            street_code,
+            scope.street_code,
             "plan_published",
             account,
             detail=f"方案 {plan_id}「{name}」，{effective.astimezone(clock.LOCAL):%Y-%m-%d %H:%M}"
             f" 生效：{'、'.join(brief['villages'])}；移动单元 {brief['units_moved']} 个",
         )
-        handed = publishing.hand_over(conn, street_code, plan_id)
+        handed = publishing.hand_over(conn, scope.street_code, plan_id)
     return {**brief, "division_id": new, "effective": effective, "handed_over": handed}
 
 
-def _base(conn, street_code: str, effective: datetime) -> dict:
-    current = [d for d in divisions.published(conn, street_code) if d["valid_to"] is None]
+def _base(conn, scope: Scope, effective: datetime) -> dict:
+    current = [d for d in divisions.published(conn, scope.street_code) if d["valid_to"] is None]
     if not current:
         raise NotFound("街道目前没有已发布的网格划分")
     if current[0]["valid_from"] >= effective:
@@ -200,11 +208,11 @@ def _base(conn, street_code: str, effective: datetime) -> dict:
     return current[0]
 
 
-def _refuse_problems(conn, street_code: str, drafts, r: plans.Rules) -> None:
+def _refuse_problems(conn, scope: Scope, drafts, by_unit: dict, r: plans.Rules) -> None:
     found = []
     for d in drafts:
-        names = store.people(conn, street_code, {p for g in d.grids for p in g["members"]})
-        counts = plans.incidents(conn, street_code, d.village["code"])
+        names = store.people(conn, scope, {p for g in d.grids for p in g["members"]})
+        counts = by_unit.get(d.village["code"], {})
         for p in plans.check(d, counts, names, r).problems:
             if p.kind in plans.BLOCKING:
                 found.append(f"{d.village['name']}：{p.message}")
@@ -212,12 +220,12 @@ def _refuse_problems(conn, street_code: str, drafts, r: plans.Rules) -> None:
         raise BadInput("方案还有问题，未发布：" + "；".join(found[:20]), details=found)
 
 
-def _refuse_overtaken(conn, street_code: str, plan_id: int, drafts) -> None:
+def _refuse_overtaken(conn, scope: Scope, plan_id: int, drafts) -> None:
     """A village changed by another plan published since this plan began it: publishing this
     one would put back what that one changed."""
     for d in drafts:
-        since = store.first_saved(conn, street_code, plan_id, d.village["code"])
-        later = store.published_since(conn, street_code, d.village["code"], since, plan_id)
+        since = store.first_saved(conn, scope.street_code, plan_id, d.village["code"])
+        later = store.published_since(conn, scope.street_code, d.village["code"], since, plan_id)
         if later:
             raise Conflict(
                 f"{d.village['name']} 已由方案「{later[0]['name']}」"
@@ -226,54 +234,56 @@ def _refuse_overtaken(conn, street_code: str, plan_id: int, drafts) -> None:
             )
 
 
-def _assign(conn, street_code: str, plan_id: int, base: int, drafts, effective) -> None:
+def _assign(conn, scope: Scope, plan_id: int, base: int, drafts, effective) -> None:
     """The plan's grid members take their grids at ``effective``; others leave them then."""
     for d in drafts:
         old = [
-            g["code"]
-            for g in store.division_grids(conn, street_code, base, d.village["code"], effective)
+            g["code"] for g in store.division_grids(conn, scope, base, d.village["code"], effective)
         ]
         wanted = {(p, g["code"]) for g in d.grids for p in g["members"]}
         held = set()
         for a in publishing.open_grid_members(
-            conn, street_code, old + [g["code"] for g in d.grids], effective
+            conn, scope, old + [g["code"] for g in d.grids], effective
         ):
             if (a["person_id"], a["scope_code"]) in wanted:
                 held.add((a["person_id"], a["scope_code"]))
             elif a["valid_from"] < effective:
-                publishing.end_assignment(conn, street_code, plan_id, a["id"], effective)
+                publishing.end_assignment(conn, scope.street_code, plan_id, a["id"], effective)
         for person, grid in sorted(wanted - held):
-            publishing.start_assignment(conn, street_code, plan_id, person, grid, effective)
+            publishing.start_assignment(conn, scope.street_code, plan_id, person, grid, effective)
 
 
-def cancel(conn, street_code: str, plan_id: int, account: dict) -> None:
+def cancel(conn, scope: Scope, plan_id: int, account: dict) -> None:
+    plans.require_street(scope)
     with refusals(), conn.transaction():
-        name = plans.plan(conn, street_code, plan_id)["name"]
-        publishing.withdraw(conn, street_code, plan_id, account["id"])
+        name = plans.plan(conn, scope, plan_id)["name"]
+        publishing.withdraw(conn, scope.street_code, plan_id, account["id"])
         audit.record(
-            conn, street_code, "plan_cancelled", account, detail=f"方案 {plan_id}「{name}」"
+            conn, scope.street_code, "plan_cancelled", account, detail=f"方案 {plan_id}「{name}」"
         )
 
 
-def due(conn, street_code: str) -> dict[int, int]:
+def due(conn, scope: Scope) -> dict[int, int]:
     """Hand over the open cases of every plan come into force since (``gridmap plans due``)."""
     with conn.transaction():
         return {
-            p: publishing.hand_over(conn, street_code, p) for p in publishing.due(conn, street_code)
+            p: publishing.hand_over(conn, scope.street_code, p)
+            for p in publishing.due(conn, scope.street_code)
         }
 
 
-def duplicate(conn, street_code: str, plan_id: int, account: dict, name: str) -> int:
+def duplicate(conn, scope: Scope, plan_id: int, account: dict, name: str) -> int:
     """A new draft starting from the plan's latest revisions (each becomes revision 1)."""
+    plans.require_street(scope)
     with refusals(), conn.transaction():
-        source = plans.plan(conn, street_code, plan_id)
+        source = plans.plan(conn, scope, plan_id)
         new = store.create(
-            conn, street_code, name or f"{source['name']}（副本）", "", account["id"], plan_id
+            conn, scope.street_code, name or f"{source['name']}（副本）", "", account["id"], plan_id
         )
-        for d in villages(conn, street_code, plan_id):
+        for d in villages(conn, scope, plan_id):
             store.insert_revision(
                 conn,
-                street_code,
+                scope.street_code,
                 new,
                 d.village["code"],
                 1,

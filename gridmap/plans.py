@@ -29,7 +29,8 @@ from gridmap.data import areas
 from gridmap.data import plans as store
 from gridmap.data.dberrors import refusals
 from gridmap.data.geometry import from_wkb
-from gridmap.errors import BadInput, ConfigError, Conflict, NotFound
+from gridmap.errors import BadInput, ConfigError, Conflict, Forbidden, NotFound
+from gridmap.scope import Scope
 
 # Problems that a saved draft may not have: the unit layer must stay a true coverage.
 REFUSED = {"invalid", "overlap", "gap", "outside", "unknown_grid"}
@@ -85,39 +86,46 @@ class Draft:
     saved_at: datetime | None = None
 
 
-def create(conn, street_code: str, name: str, account: dict, note: str = "") -> int:
+def require_street(scope: Scope) -> None:
+    """A plan redraws the street's division: only a scope of the whole street changes one."""
+    if not scope.whole:
+        raise Forbidden("网格调整方案涉及全街道的划分：只有规划人员可以修改或发布。")
+
+
+def create(conn, scope: Scope, name: str, account: dict, note: str = "") -> int:
+    require_street(scope)
     if not name or not name.strip():
         raise BadInput("请填写方案名称")
     with refusals():
-        return store.create(conn, street_code, name.strip(), note, account["id"])
+        return store.create(conn, scope.street_code, name.strip(), note, account["id"])
 
 
-def plan(conn, street_code: str, plan_id: int) -> dict:
-    found = store.get(conn, street_code, plan_id)
+def plan(conn, scope: Scope, plan_id: int) -> dict:
+    found = store.get(conn, scope.street_code, plan_id)
     if found is None:
         raise NotFound(f"方案 {plan_id} 不存在")
     return found
 
 
-def draft(conn, street_code: str, plan_id: int, village_code: str, at=None) -> Draft:
+def draft(conn, scope: Scope, plan_id: int, village_code: str, at=None) -> Draft:
     """The village's draft in the plan: its latest revision, else the division in force."""
     at = at or datetime.now(UTC)
-    plan(conn, street_code, plan_id)
-    division = areas.in_force(conn, street_code, at)
+    plan(conn, scope, plan_id)
+    division = areas.in_force(conn, scope.street_code, at)
     if division is None:
         raise NotFound("街道目前没有生效的网格划分")
     village = store.village_in_force(conn, division["id"], village_code)
     if village is None:
         raise NotFound(f"现行区划中没有村（社区）{village_code}")
-    latest = store.latest(conn, street_code, plan_id, village_code)
+    latest = store.latest(conn, scope.street_code, plan_id, village_code)
     if latest is None:
-        grids = store.division_grids(conn, street_code, division["id"], village_code, at)
+        grids = store.division_grids(conn, scope, division["id"], village_code, at)
         units = store.division_units(conn, division["id"], village_code)
         saved = (0, None, None)
     else:
         n = latest["revision"]
-        grids = store.grids_of(conn, street_code, plan_id, village_code, n)
-        units = store.units_of(conn, street_code, plan_id, village_code, n)
+        grids = store.grids_of(conn, scope.street_code, plan_id, village_code, n)
+        units = store.units_of(conn, scope.street_code, plan_id, village_code, n)
         saved = (n, latest["saved_by"], latest["saved_at"])
     return Draft(
         plan_id,
@@ -257,12 +265,17 @@ def _split_sums(rows: list[dict], cut_from: list, known: dict) -> list[str]:
     return out
 
 
-def incidents(conn, street_code: str, village_code: str, at=None) -> dict[str, dict]:
+def incidents(conn, scope: Scope, village_code: str, at=None) -> dict[str, dict]:
     """The village's incidents of the last twelve months, by unit code and kind."""
+    return incidents_of(conn, scope, [village_code], at).get(village_code, {})
+
+
+def incidents_of(conn, scope: Scope, villages: list[str], at=None) -> dict[str, dict]:
+    """The same for several villages at once: village code → unit code → kind → count."""
     since = (at or datetime.now(UTC)) - timedelta(days=365)
     out: dict[str, dict] = {}
-    for r in store.incidents_by_unit(conn, street_code, village_code, since):
-        out.setdefault(r["unit_code"], {})[r["kind"]] = r["n"]
+    for r in store.incidents_by_unit(conn, scope, villages, since):
+        out.setdefault(r["village_code"], {}).setdefault(r["unit_code"], {})[r["kind"]] = r["n"]
     return out
 
 
@@ -291,13 +304,14 @@ def suggest(d: Draft, counts: dict[str, dict], r: Rules) -> rebalance.Suggestion
     return rebalance.suggest(work, d.units["grid_code"].tolist(), adjacent, r.tolerance)
 
 
-def save(conn, street_code: str, base: Draft, new: Draft, account: dict, r: Rules):
+def save(conn, scope: Scope, base: Draft, new: Draft, account: dict, r: Rules):
     """Store ``new`` as the revision after ``base``'s; returns (revision, check)."""
-    names = store.people(conn, street_code, {p for g in new.grids for p in g["members"]})
+    require_street(scope)
+    names = store.people(conn, scope, {p for g in new.grids for p in g["members"]})
     unknown = sorted({p for g in new.grids for p in g["members"]} - set(names))
     if unknown:
         raise BadInput(f"人员编号 {unknown} 不存在，未保存")
-    counts = incidents(conn, street_code, new.village["code"])
+    counts = incidents(conn, scope, new.village["code"])
     result = check(new, counts, names, r)
     refused = [p for p in result.problems if p.kind in REFUSED]
     if refused:
@@ -308,12 +322,12 @@ def save(conn, street_code: str, base: Draft, new: Draft, account: dict, r: Rule
     village, n = new.village["code"], base.revision
     try:
         with refusals(), conn.transaction():
-            latest = store.latest(conn, street_code, new.plan_id, village)
+            latest = store.latest(conn, scope.street_code, new.plan_id, village)
             if (latest["revision"] if latest else 0) != n:
                 raise stale(latest, n)
             store.insert_revision(
                 conn,
-                street_code,
+                scope.street_code,
                 new.plan_id,
                 village,
                 n + 1,
@@ -323,7 +337,7 @@ def save(conn, street_code: str, base: Draft, new: Draft, account: dict, r: Rule
                 new.units,
             )
     except psycopg.errors.UniqueViolation:
-        raise stale(store.latest(conn, street_code, new.plan_id, village), n) from None
+        raise stale(store.latest(conn, scope.street_code, new.plan_id, village), n) from None
     return n + 1, result
 
 

@@ -10,9 +10,12 @@ from click.testing import CliRunner
 
 from gridmap import cli, clock, planfiles, plans
 from gridmap.data import accounts, areas
+from gridmap.scope import Scope
 from tests import small_street as st
 from tests.test_cluster import env_for
 from tests.test_plans import RULES, merged_v2
+
+SCOPE = Scope.street(st.CODE)
 
 
 @pytest.fixture()
@@ -37,9 +40,9 @@ def gridmap(conn, settings):
 
 def merged_plan(conn, account) -> int:
     """A plan whose V2 has U4 moved into G2 and G3 retired (saved, revision 1)."""
-    plan_id = plans.create(conn, st.CODE, "合并乙社区网格", account)
+    plan_id = plans.create(conn, SCOPE, "合并乙社区网格", account)
     base, new = merged_v2(conn, plan_id)
-    plans.save(conn, st.CODE, base, new, account, RULES)
+    plans.save(conn, SCOPE, base, new, account, RULES)
     conn.commit()
     return plan_id
 
@@ -49,7 +52,7 @@ def in_force(conn) -> int:
 
 
 def assignment(conn, plan_id: int, village: str) -> dict[str, str]:
-    d = plans.draft(conn, st.CODE, plan_id, village)
+    d = plans.draft(conn, SCOPE, plan_id, village)
     return dict(zip(d.units["code"], d.units["grid_code"], strict=True))
 
 
@@ -67,7 +70,7 @@ def test_a_new_plan_is_a_dry_run_unless_committed_and_then_listed(street, gridma
 def test_check_lists_problems_and_exits_1_for_a_grid_without_a_member(
     conn, street, gridmap, tmp_path
 ):
-    plan_id = plans.create(conn, st.CODE, "拆分甲村", street)
+    plan_id = plans.create(conn, SCOPE, "拆分甲村", street)
     conn.commit()
     clean = gridmap("plans", "check", plan_id, "--village", st.V2)
     assert clean.exit_code == 0 and "没有问题" in clean.output and "合理" in clean.output
@@ -102,11 +105,11 @@ def test_publish_changes_nothing_without_commit_and_publishes_with_it(
     assert "移动单元 1 个（250 户）" in dry.output and "撤销网格 1 个" in dry.output
     assert "未保存" in dry.output
     assert in_force(conn) == before
-    assert plans.plan(conn, st.CODE, plan_id)["status"] == "draft"
+    assert plans.plan(conn, SCOPE, plan_id)["status"] == "draft"
     done = gridmap("plans", "publish", plan_id, "--user", "admin", "--commit")
     assert done.exit_code == 0 and "移交在办事件 0 件" in done.output and "已保存" in done.output
     assert in_force(conn) != before
-    assert plans.plan(conn, st.CODE, plan_id)["status"] == "published"
+    assert plans.plan(conn, SCOPE, plan_id)["status"] == "published"
     assert "已发布" in gridmap("plans", "list").output
     again = gridmap("plans", "publish", plan_id, "--user", "admin", "--commit")
     assert again.exit_code == 1 and "已发布或已取消，不能再发布" in again.output
@@ -139,7 +142,7 @@ def test_a_wrong_date_and_an_unknown_plan_are_said_in_words(conn, street, gridma
     for command in ("diff", "check"):
         unknown = gridmap("plans", command, 9999)
         assert unknown.exit_code == 1 and "方案 9999 不存在" in unknown.output
-    assert plans.plan(conn, st.CODE, plan_id)["status"] == "draft"
+    assert plans.plan(conn, SCOPE, plan_id)["status"] == "draft"
 
 
 def test_a_csv_goes_out_and_back_in_and_a_missing_unit_is_refused(conn, street, gridmap, tmp_path):
@@ -149,14 +152,14 @@ def test_a_csv_goes_out_and_back_in_and_a_missing_unit_is_refused(conn, street, 
     assert out.exit_code == 0 and target.read_bytes().startswith(b"\xef\xbb\xbf")
     back = gridmap("plans", "import", plan_id, st.V2, target, "--user", "admin", "--commit")
     assert back.exit_code == 0 and "第 2 版" in back.output, back.output
-    d = plans.draft(conn, st.CODE, plan_id, st.V2)
+    d = plans.draft(conn, SCOPE, plan_id, st.V2)
     assert d.revision == 2 and assignment(conn, plan_id, st.V2) == {st.U2: st.G2, st.U4: st.G2}
     assert d.grids[0]["name"] == "网格1" and d.grids[0]["members"]  # kept, not the code
     short = tmp_path / "short.csv"
     short.write_text(f"单元代码,网格代码\n{st.U2},{st.G2}\n", encoding="utf-8")
     refused = gridmap("plans", "import", plan_id, st.V2, short, "--user", "admin", "--commit")
     assert refused.exit_code == 1 and f"缺少本村的 1 个单元：{st.U4}" in refused.output
-    assert plans.draft(conn, st.CODE, plan_id, st.V2).revision == 2
+    assert plans.draft(conn, SCOPE, plan_id, st.V2).revision == 2
 
 
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
@@ -165,7 +168,7 @@ def test_grid_files_exported_read_back_as_the_same_plan(conn, street, gridmap, t
     target = tmp_path / f"v2.{fmt}"
     out = gridmap("plans", "export", plan_id, st.V2, "--format", fmt, "-o", target)
     assert out.exit_code == 0, out.output
-    d = plans.draft(conn, st.CODE, plan_id, st.V2)
+    d = plans.draft(conn, SCOPE, plan_id, st.V2)
     read = planfiles.read_plan(target.read_bytes(), target.name, st.V2, d.units)
     assert read.assignment == assignment(conn, plan_id, st.V2)
     assert read.names == {st.G2: d.grids[0]["name"]}

@@ -12,6 +12,7 @@ import pytest
 
 from gridmap import clock, plans
 from gridmap.data import plans as store
+from gridmap.scope import Scope
 from tests import small_street as st
 from tests.conftest import sign_in_browser, wait_until
 from tests.test_history import place_one
@@ -31,7 +32,7 @@ def new_plan(conn, street_code: str, username: str = "planner") -> int:
     from gridmap.data import accounts
 
     account = accounts.by_username(conn, street_code, username)
-    plan_id = plans.create(conn, street_code, "网格调整", account)
+    plan_id = plans.create(conn, Scope.street(street_code), "网格调整", account)
     conn.commit()
     return plan_id
 
@@ -148,8 +149,8 @@ def _unbalanced_village(conn, street: str, plan_id: int, rules) -> str:
 
     division = areas.in_force(conn, street, datetime.now(UTC))
     for v in store.villages_in_force(conn, division["id"]):
-        d = plans.draft(conn, street, plan_id, v["code"])
-        counts = plans.incidents(conn, street, v["code"])
+        d = plans.draft(conn, Scope.street(street), plan_id, v["code"])
+        counts = plans.incidents(conn, Scope.street(street), v["code"])
         table = plans.check(d, counts, {}, rules).grids
         if any(r["status"] != "within" for r in table) and plans.suggest(d, counts, rules).within:
             return v["code"]

@@ -9,11 +9,13 @@ import pytest
 import shapely
 
 from gridmap import clock, plan_release, plancheck, plans
-from gridmap.data import accounts, areas
+from gridmap.data import accounts, areas, cases
 from gridmap.errors import BadInput, Conflict
+from gridmap.scope import Scope
 from tests import small_street as st
 from tests.test_history import place_one
 
+SCOPE = Scope.street(st.CODE)
 RULES = plans.Rules(
     plancheck.Band(20, 200), plancheck.Band(150, 500), 0.2, {"petition": 3.0, "dispute": 2.0}
 )
@@ -46,14 +48,14 @@ def body(d: plans.Draft, moves: dict | None = None, grids=None, geometry=None) -
 
 def merged_v2(conn, plan_id: int):
     """V2 with U4 moved into G2 and G3 retired."""
-    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    base = plans.draft(conn, SCOPE, plan_id, st.V2)
     grids = [g for g in base.grids if g["code"] == st.G2]
     return base, plans.content(base, body(base, {st.U4: st.G2}, grids))
 
 
 def test_a_village_draft_starts_from_the_division_in_force(conn, street):
-    plan_id = plans.create(conn, st.CODE, "合并乙社区网格", street)
-    d = plans.draft(conn, st.CODE, plan_id, st.V2)
+    plan_id = plans.create(conn, SCOPE, "合并乙社区网格", street)
+    d = plans.draft(conn, SCOPE, plan_id, st.V2)
     assert d.revision == 0
     assert [g["code"] for g in d.grids] == [st.G2, st.G3]
     assert d.grids[1]["members"] == [person(conn, "网格员三")]
@@ -64,44 +66,44 @@ def test_a_village_draft_starts_from_the_division_in_force(conn, street):
 
 
 def test_a_save_adds_a_revision_and_keeps_the_band_as_a_warning(conn, street):
-    plan_id = plans.create(conn, st.CODE, "合并", street)
+    plan_id = plans.create(conn, SCOPE, "合并", street)
     base, new = merged_v2(conn, plan_id)
-    revision, check = plans.save(conn, st.CODE, base, new, street, RULES)
+    revision, check = plans.save(conn, SCOPE, base, new, street, RULES)
     conn.commit()
     assert revision == 1
     assert [p.kind for p in check.problems] == ["band"]  # 550 households: saved, marked
-    again = plans.draft(conn, st.CODE, plan_id, st.V2)
+    again = plans.draft(conn, SCOPE, plan_id, st.V2)
     assert again.revision == 1 and again.saved_by == "center"
     assert set(again.units["grid_code"]) == {st.G2}
 
 
 def test_a_stale_save_is_refused_with_who_and_when(conn, street):
-    plan_id = plans.create(conn, st.CODE, "合并", street)
+    plan_id = plans.create(conn, SCOPE, "合并", street)
     base, new = merged_v2(conn, plan_id)
-    plans.save(conn, st.CODE, base, new, street, RULES)
+    plans.save(conn, SCOPE, base, new, street, RULES)
     other = accounts.by_username(conn, st.CODE, "leader1")
     renamed = plans.content(
         base, body(base, grids=[{**base.grids[0], "name": "东区"}, base.grids[1]])
     )
     with pytest.raises(Conflict) as refused:
-        plans.save(conn, st.CODE, base, renamed, other, RULES)
+        plans.save(conn, SCOPE, base, renamed, other, RULES)
     assert "center" in refused.value.message and "第 1 版" in refused.value.message
     assert "移动 1 个单元" in refused.value.message
-    assert plans.draft(conn, st.CODE, plan_id, st.V2).grids[0]["name"] != "东区"
+    assert plans.draft(conn, SCOPE, plan_id, st.V2).grids[0]["name"] != "东区"
 
 
 def test_an_overlap_is_refused_drawn_and_nothing_is_saved(conn, street):
-    plan_id = plans.create(conn, st.CODE, "重画", street)
-    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    plan_id = plans.create(conn, SCOPE, "重画", street)
+    base = plans.draft(conn, SCOPE, plan_id, st.V2)
     grown = shapely.geometry.mapping(shapely.box(114.01, 30.0, 114.02, 30.015))  # into U4
     new = plans.content(base, body(base, geometry={st.U2: grown}))
     with pytest.raises(BadInput) as refused:
-        plans.save(conn, st.CODE, base, new, street, RULES)
+        plans.save(conn, SCOPE, base, new, street, RULES)
     assert "重叠" in refused.value.message
     kinds = {p["kind"] for p in refused.value.details}
     assert "overlap" in kinds
     assert all(p["geometry"] for p in refused.value.details if p["kind"] == "overlap")
-    assert plans.draft(conn, st.CODE, plan_id, st.V2).revision == 0
+    assert plans.draft(conn, SCOPE, plan_id, st.V2).revision == 0
 
 
 @pytest.mark.parametrize(
@@ -133,18 +135,18 @@ def test_an_overlap_is_refused_drawn_and_nothing_is_saved(conn, street):
     ],
 )
 def test_a_bad_drawing_is_refused_in_words(conn, street, shape, words):
-    plan_id = plans.create(conn, st.CODE, "坏图形", street)
-    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    plan_id = plans.create(conn, SCOPE, "坏图形", street)
+    base = plans.draft(conn, SCOPE, plan_id, st.V2)
     with pytest.raises(BadInput) as refused:
         new = plans.content(base, body(base, geometry={st.U2: shape}))
-        plans.save(conn, st.CODE, base, new, street, RULES)
+        plans.save(conn, SCOPE, base, new, street, RULES)
     assert words in refused.value.message
-    assert plans.draft(conn, st.CODE, plan_id, st.V2).revision == 0
+    assert plans.draft(conn, SCOPE, plan_id, st.V2).revision == 0
 
 
 def test_units_unknown_missing_or_split_wrong_are_refused(conn, street):
-    plan_id = plans.create(conn, st.CODE, "单元", street)
-    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    plan_id = plans.create(conn, SCOPE, "单元", street)
+    base = plans.draft(conn, SCOPE, plan_id, st.V2)
     content = body(base)
     content["units"] = [content["units"][0], {"code": st.V2 + "099", "grid": st.G2}]
     with pytest.raises(BadInput) as refused:
@@ -174,10 +176,10 @@ def test_units_unknown_missing_or_split_wrong_are_refused(conn, street):
 
 def test_publish_hands_over_open_cases_and_moves_grid_members(conn, street, placement):
     old = place_one(conn, placement)
-    plan_id = plans.create(conn, st.CODE, "合并", street)
+    plan_id = plans.create(conn, SCOPE, "合并", street)
     base, new = merged_v2(conn, plan_id)
-    plans.save(conn, st.CODE, base, new, street, RULES)
-    result = plan_release.publish(conn, st.CODE, plan_id, None, street, RULES)
+    plans.save(conn, SCOPE, base, new, street, RULES)
+    result = plan_release.publish(conn, SCOPE, plan_id, None, street, RULES)
     conn.commit()
     assert result["units_moved"] == 1 and result["grids_retired"] == 1
     assert result["handed_over"] == 1
@@ -186,7 +188,7 @@ def test_publish_hands_over_open_cases_and_moves_grid_members(conn, street, plac
         (st.CODE, old),
     ).fetchone()
     assert case == {"grid_code": st.G3, "handler_grid_code": st.G2}  # snapshot kept
-    [handover] = plan_release.publishing.handovers(conn, st.CODE, old)
+    [handover] = cases.handovers(conn, SCOPE, old)
     assert (handover["from_grid_code"], handover["to_grid_code"]) == (st.G3, st.G2)
     now = datetime.now(UTC)
     moment = (now + timedelta(seconds=1)).astimezone(clock.LOCAL).strftime("%Y-%m-%d %H:%M:%S")
@@ -209,44 +211,44 @@ def test_publish_hands_over_open_cases_and_moves_grid_members(conn, street, plac
 
 
 def test_publishing_a_grid_without_a_member_is_refused_and_nothing_changes(conn, street):
-    plan_id = plans.create(conn, st.CODE, "拆分", street)
-    base = plans.draft(conn, st.CODE, plan_id, st.V1)
+    plan_id = plans.create(conn, SCOPE, "拆分", street)
+    base = plans.draft(conn, SCOPE, plan_id, st.V1)
     grids = [*base.grids, {"code": st.V1 + "002", "name": "新网格", "members": []}]
     new = plans.content(base, body(base, {st.U3: st.V1 + "002"}, grids))
-    plans.save(conn, st.CODE, base, new, street, RULES)
+    plans.save(conn, SCOPE, base, new, street, RULES)
     before = areas.in_force(conn, st.CODE, datetime.now(UTC))["id"]
     with pytest.raises(BadInput) as refused:
-        plan_release.publish(conn, st.CODE, plan_id, None, street, RULES)
+        plan_release.publish(conn, SCOPE, plan_id, None, street, RULES)
     assert "没有网格员" in refused.value.message
     assert areas.in_force(conn, st.CODE, datetime.now(UTC))["id"] == before
-    assert plans.plan(conn, st.CODE, plan_id)["status"] == "draft"
+    assert plans.plan(conn, SCOPE, plan_id)["status"] == "draft"
 
 
 def test_an_effective_date_before_today_is_refused(conn, street):
-    plan_id = plans.create(conn, st.CODE, "合并", street)
+    plan_id = plans.create(conn, SCOPE, "合并", street)
     base, new = merged_v2(conn, plan_id)
-    plans.save(conn, st.CODE, base, new, street, RULES)
+    plans.save(conn, SCOPE, base, new, street, RULES)
     yesterday = (datetime.now(clock.LOCAL) - timedelta(days=1)).date()
     with pytest.raises(BadInput) as refused:
-        plan_release.publish(conn, st.CODE, plan_id, yesterday, street, RULES)
+        plan_release.publish(conn, SCOPE, plan_id, yesterday, street, RULES)
     assert "早于今天" in refused.value.message
 
 
 def test_a_scheduled_plan_can_be_cancelled_before_its_day(conn, street):
-    plan_id = plans.create(conn, st.CODE, "下月合并", street)
+    plan_id = plans.create(conn, SCOPE, "下月合并", street)
     base, new = merged_v2(conn, plan_id)
-    plans.save(conn, st.CODE, base, new, street, RULES)
+    plans.save(conn, SCOPE, base, new, street, RULES)
     before = areas.in_force(conn, st.CODE, datetime.now(UTC))["id"]
     day = (datetime.now(clock.LOCAL) + timedelta(days=3)).date()
-    result = plan_release.publish(conn, st.CODE, plan_id, day, street, RULES)
+    result = plan_release.publish(conn, SCOPE, plan_id, day, street, RULES)
     conn.commit()
     assert result["handed_over"] == 0  # not in force yet
     later = datetime.now(UTC) + timedelta(days=4)
     assert areas.in_force(conn, st.CODE, later)["id"] == result["division_id"]
-    plan_release.cancel(conn, st.CODE, plan_id, street)
+    plan_release.cancel(conn, SCOPE, plan_id, street)
     conn.commit()
     assert areas.in_force(conn, st.CODE, later)["id"] == before
-    assert plans.plan(conn, st.CODE, plan_id)["status"] == "cancelled"
+    assert plans.plan(conn, SCOPE, plan_id)["status"] == "cancelled"
     open_members = conn.execute(
         "SELECT count(*) AS n FROM assignment WHERE street_code = %s AND scope_code = %s"
         " AND role = 'grid_member' AND upper_inf(valid)",
@@ -256,16 +258,16 @@ def test_a_scheduled_plan_can_be_cancelled_before_its_day(conn, street):
 
 
 def test_two_plans_for_two_villages_never_revert_each_other(conn, street):
-    first = plans.create(conn, st.CODE, "乙社区", street)
-    second = plans.create(conn, st.CODE, "甲村", street)
+    first = plans.create(conn, SCOPE, "乙社区", street)
+    second = plans.create(conn, SCOPE, "甲村", street)
     base, new = merged_v2(conn, first)
-    plans.save(conn, st.CODE, base, new, street, RULES)
-    b1 = plans.draft(conn, st.CODE, second, st.V1)
+    plans.save(conn, SCOPE, base, new, street, RULES)
+    b1 = plans.draft(conn, SCOPE, second, st.V1)
     renamed = plans.content(b1, body(b1, grids=[{**b1.grids[0], "name": "甲村一格"}]))
-    plans.save(conn, st.CODE, b1, renamed, street, RULES)
-    plan_release.publish(conn, st.CODE, first, None, street, RULES)
+    plans.save(conn, SCOPE, b1, renamed, street, RULES)
+    plan_release.publish(conn, SCOPE, first, None, street, RULES)
     conn.commit()  # each publish is its own transaction (and moment)
-    plan_release.publish(conn, st.CODE, second, None, street, RULES)
+    plan_release.publish(conn, SCOPE, second, None, street, RULES)
     conn.commit()
     division = areas.in_force(conn, st.CODE, datetime.now(UTC))["id"]
     names = {g["code"]: g["name"] for g in areas.grids(conn, division, datetime.now(UTC))}
@@ -273,19 +275,19 @@ def test_two_plans_for_two_villages_never_revert_each_other(conn, street):
 
 
 def test_diff_and_duplicate(conn, street):
-    plan_id = plans.create(conn, st.CODE, "合并", street)
+    plan_id = plans.create(conn, SCOPE, "合并", street)
     base, new = merged_v2(conn, plan_id)
-    plans.save(conn, st.CODE, base, new, street, RULES)
-    diff = plan_release.diff(conn, st.CODE, plan_id)
+    plans.save(conn, SCOPE, base, new, street, RULES)
+    diff = plan_release.diff(conn, SCOPE, plan_id)
     [v] = diff["villages"]
     assert v["moved"] == [
         {"code": st.U4, "name": "和平小区", "households": 250, "from": st.G3, "to": st.G2}
     ]
     assert v["retired"] == [st.G3] and v["lineage"][st.G2] == {st.G2: 300, st.G3: 250}
     assert {m["name"] for m in v["members"]} == {"网格员二接任", "网格员三"}
-    copy = plan_release.duplicate(conn, st.CODE, plan_id, street, "")
-    assert plans.draft(conn, st.CODE, copy, st.V2).revision == 1
-    assert plans.plan(conn, st.CODE, copy)["copied_from"] == plan_id
+    copy = plan_release.duplicate(conn, SCOPE, plan_id, street, "")
+    assert plans.draft(conn, SCOPE, copy, st.V2).revision == 1
+    assert plans.plan(conn, SCOPE, copy)["copied_from"] == plan_id
 
 
 def _grid_of(conn, incident_id: int) -> str:
@@ -302,21 +304,21 @@ def _grid_of(conn, incident_id: int) -> str:
     ],
 )
 def test_a_gap_or_a_unit_past_the_village_edge_is_refused(conn, street, shape, words):
-    plan_id = plans.create(conn, st.CODE, "边界", street)
-    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    plan_id = plans.create(conn, SCOPE, "边界", street)
+    base = plans.draft(conn, SCOPE, plan_id, st.V2)
     new = plans.content(base, body(base, geometry={st.U2: shapely.geometry.mapping(shape)}))
     with pytest.raises(BadInput) as refused:
-        plans.save(conn, st.CODE, base, new, street, RULES)
+        plans.save(conn, SCOPE, base, new, street, RULES)
     assert words in refused.value.message
-    assert plans.draft(conn, st.CODE, plan_id, st.V2).revision == 0
+    assert plans.draft(conn, SCOPE, plan_id, st.V2).revision == 0
 
 
 def test_a_unit_in_a_grid_the_plan_does_not_have_is_refused(conn, street):
-    plan_id = plans.create(conn, st.CODE, "未知网格", street)
-    base = plans.draft(conn, st.CODE, plan_id, st.V2)
+    plan_id = plans.create(conn, SCOPE, "未知网格", street)
+    base = plans.draft(conn, SCOPE, plan_id, st.V2)
     new = plans.content(base, body(base, {st.U4: st.V2 + "009"}))
     with pytest.raises(BadInput) as refused:
-        plans.save(conn, st.CODE, base, new, street, RULES)
+        plans.save(conn, SCOPE, base, new, street, RULES)
     assert f"网格 {st.V2}009 不在方案中" in refused.value.message
     with pytest.raises(BadInput) as refused:
         plans.content(base, body(base, grids=[{"code": "12345", "name": "x", "members": []}]))
@@ -325,48 +327,63 @@ def test_a_unit_in_a_grid_the_plan_does_not_have_is_refused(conn, street):
 
 def test_an_empty_grid_in_any_village_stops_the_publish(conn, street):
     """Every village of the plan must pass: 甲村 is fine, 乙社区 keeps an empty grid."""
-    plan_id = plans.create(conn, st.CODE, "两村", street)
-    base = plans.draft(conn, st.CODE, plan_id, st.V1)
+    plan_id = plans.create(conn, SCOPE, "两村", street)
+    base = plans.draft(conn, SCOPE, plan_id, st.V1)
     g2 = {"code": st.V1 + "002", "name": "二格", "members": [person(conn, "网格员一")]}
     new = plans.content(base, body(base, {st.U3: g2["code"]}, [*base.grids, g2]))
-    plans.save(conn, st.CODE, base, new, street, RULES)
-    v2 = plans.draft(conn, st.CODE, plan_id, st.V2)
+    plans.save(conn, SCOPE, base, new, street, RULES)
+    v2 = plans.draft(conn, SCOPE, plan_id, st.V2)
     emptied = plans.content(v2, body(v2, {st.U4: st.G2}))  # G3 kept, with nothing in it
-    plans.save(conn, st.CODE, v2, emptied, street, RULES)
+    plans.save(conn, SCOPE, v2, emptied, street, RULES)
     with pytest.raises(BadInput) as refused:
-        plan_release.publish(conn, st.CODE, plan_id, None, street, RULES)
+        plan_release.publish(conn, SCOPE, plan_id, None, street, RULES)
     assert "乙社区" in refused.value.message and "没有任何单元" in refused.value.message
     assert "甲村" not in refused.value.message
-    assert plans.plan(conn, st.CODE, plan_id)["status"] == "draft"
+    assert plans.plan(conn, SCOPE, plan_id)["status"] == "draft"
 
 
 def test_an_effective_date_before_a_scheduled_division_is_refused(conn, street):
-    first = plans.create(conn, st.CODE, "先排期", street)
+    first = plans.create(conn, SCOPE, "先排期", street)
     base, new = merged_v2(conn, first)
-    plans.save(conn, st.CODE, base, new, street, RULES)
+    plans.save(conn, SCOPE, base, new, street, RULES)
     later = (datetime.now(clock.LOCAL) + timedelta(days=10)).date()
-    plan_release.publish(conn, st.CODE, first, later, street, RULES)
+    plan_release.publish(conn, SCOPE, first, later, street, RULES)
     conn.commit()
-    second = plans.create(conn, st.CODE, "更早", street)
-    b1 = plans.draft(conn, st.CODE, second, st.V1)
+    second = plans.create(conn, SCOPE, "更早", street)
+    b1 = plans.draft(conn, SCOPE, second, st.V1)
     renamed = plans.content(b1, body(b1, grids=[{**b1.grids[0], "name": "甲一"}]))
-    plans.save(conn, st.CODE, b1, renamed, street, RULES)
+    plans.save(conn, SCOPE, b1, renamed, street, RULES)
     sooner = (datetime.now(clock.LOCAL) + timedelta(days=5)).date()
     with pytest.raises(BadInput) as refused:
-        plan_release.publish(conn, st.CODE, second, sooner, street, RULES)
+        plan_release.publish(conn, SCOPE, second, sooner, street, RULES)
     assert "早于现行区划" in refused.value.message
 
 
 def test_a_saved_unit_that_was_never_cut_has_no_origin(conn, street):
     """A unit's missing origin is NULL, never the text 'NaN' (pandas' missing value), so that
     nothing counts it as cut."""
-    plan_id = plans.create(conn, st.CODE, "两次保存", street)
+    plan_id = plans.create(conn, SCOPE, "两次保存", street)
     base, new = merged_v2(conn, plan_id)
-    plans.save(conn, st.CODE, base, new, street, RULES)
-    again = plans.draft(conn, st.CODE, plan_id, st.V2)
-    plans.save(conn, st.CODE, again, plans.content(again, body(again)), street, RULES)
+    plans.save(conn, SCOPE, base, new, street, RULES)
+    again = plans.draft(conn, SCOPE, plan_id, st.V2)
+    plans.save(conn, SCOPE, again, plans.content(again, body(again)), street, RULES)
     origins = conn.execute(
         "SELECT DISTINCT split_from FROM plan_unit WHERE street_code = %s AND plan_id = %s",
         (st.CODE, plan_id),
     ).fetchall()
     assert origins == [{"split_from": None}]
+
+
+def test_only_a_scope_of_the_whole_street_changes_a_plan(conn, street):
+    from gridmap.errors import Forbidden
+
+    plan_id = plans.create(conn, SCOPE, "合并", street)
+    base, new = merged_v2(conn, plan_id)
+    village = Scope.of_areas(st.CODE, {"village": {st.V2}})
+    with pytest.raises(Forbidden):
+        plans.save(conn, village, base, new, street, RULES)
+    with pytest.raises(Forbidden):
+        plan_release.publish(conn, village, plan_id, None, street, RULES)
+    planner = accounts.by_username(conn, st.CODE, "planner")
+    scope = accounts.scope_of(conn, planner, datetime.now(UTC))
+    assert scope.whole and not scope.duties  # reads the street, moves no case

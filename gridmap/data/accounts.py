@@ -144,11 +144,17 @@ def _update(conn, street_code: str, account_id: int, change: str, params: dict) 
 
 
 def scope_of(conn: psycopg.Connection, account: dict, at: datetime) -> Scope:
-    """What the account may see at ``at``: the whole street for the center; for the chain, the
-    areas of the person's assignments in force then (none once they have left)."""
+    """What the account may see at ``at``: the whole street for the center and for planners
+    (without the center's duties); for the chain, the areas of the person's assignments in
+    force then (none once they have left)."""
     street = account["street_code"]
     if account["role"] == "center":
         return Scope.street(street)
+    if account["role"] == "planner":
+        # A plan is the street's division: a planner reads the whole street (counts of
+        # incidents for the workload, people to name as grid members) and makes no move of a
+        # case's workflow.
+        return Scope(street, whole=True, label="全街道")
     if account["role"] != "chain" or account["person_id"] is None:
         return Scope.of_areas(street, {})
     rows = conn.execute(

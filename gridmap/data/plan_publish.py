@@ -13,6 +13,8 @@ from datetime import datetime
 import psycopg
 from psycopg.types.json import Jsonb
 
+from gridmap.scope import Scope
+
 _CHOSEN = """(SELECT unnest(%(villages)s::text[]) AS village_code,
                      unnest(%(revisions)s::int[]) AS revision)"""
 
@@ -101,13 +103,13 @@ def compose_division(
     )
 
 
-def open_grid_members(conn, street_code: str, grid_codes: list[str], at: datetime) -> list:
+def open_grid_members(conn, scope: Scope, grid_codes: list[str], at: datetime) -> list:
     """Grid members' assignments on these grids still open at ``at``."""
     return conn.execute(
         """SELECT id, person_id, scope_code, lower(valid) AS valid_from FROM assignment
             WHERE street_code = %s AND role = 'grid_member' AND scope_code = ANY(%s)
               AND upper_inf(valid) ORDER BY id""",
-        (street_code, grid_codes),
+        (scope.street_code, grid_codes),
     ).fetchall()
 
 
@@ -174,15 +176,3 @@ def due(conn, street_code: str) -> list[int]:
 
 def withdraw(conn, street_code: str, plan_id: int, account_id: int) -> None:
     conn.execute("SELECT plan_withdraw(%s, %s, %s)", (street_code, plan_id, account_id))
-
-
-def handovers(conn, street_code: str, incident_id: int) -> list[dict]:
-    """A case's handovers, oldest first, with the plan that caused each."""
-    return conn.execute(
-        """SELECT h.at, h.from_grid_code, h.to_grid_code, h.to_village_code, h.to_unit_code,
-                  h.to_package_area_code, h.plan_id, p.name AS plan_name
-             FROM incident_handover h JOIN plan p
-               ON p.street_code = h.street_code AND p.id = h.plan_id
-            WHERE h.street_code = %s AND h.incident_id = %s ORDER BY h.at, h.id""",
-        (street_code, incident_id),
-    ).fetchall()

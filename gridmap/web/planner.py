@@ -61,7 +61,7 @@ def create():
     with db.connection() as conn:
         plan_id = plans.create(
             conn,
-            _street(),
+            users.scope(),
             request.form.get("name", ""),
             current_user.account,
             request.form.get("note", ""),
@@ -75,13 +75,13 @@ def plan_page(plan_id: int, error: str | None = None, details=None, status: int 
     now = datetime.now(UTC)
     with db.connection() as conn:
         street = streets.get(conn, _street())
-        plan = plans.plan(conn, _street(), plan_id)
+        plan = plans.plan(conn, users.scope(), plan_id)
         changed = store.latest_revisions(conn, _street(), plan_id)
         division = areas.in_force(conn, _street(), now)
         villages = store.villages_in_force(conn, division["id"]) if division else []
         # A published plan is compared with the division it replaced, not with itself.
         at = plan["effective"] - timedelta(microseconds=1) if plan["status"] == "published" else now
-        diff = plan_release.diff(conn, _street(), plan_id, at) if changed else None
+        diff = plan_release.diff(conn, users.scope(), plan_id, at) if changed else None
     page = render_template(
         "planner_plan.html",
         street=street,
@@ -124,7 +124,7 @@ def publish(plan_id: int):
     def run(conn):
         day = _day(request.form.get("effective", ""))
         rules = plans.rules(current_app.config)
-        done = plan_release.publish(conn, _street(), plan_id, day, current_user.account, rules)
+        done = plan_release.publish(conn, users.scope(), plan_id, day, current_user.account, rules)
         return "published" if done["effective"] <= datetime.now(UTC) else "scheduled"
 
     return _act(plan_id, run)
@@ -134,7 +134,7 @@ def publish(plan_id: int):
 @access.allow("planner")
 def cancel(plan_id: int):
     def run(conn):
-        plan_release.cancel(conn, _street(), plan_id, current_user.account)
+        plan_release.cancel(conn, users.scope(), plan_id, current_user.account)
         return "cancelled"
 
     return _act(plan_id, run)
@@ -146,7 +146,7 @@ def duplicate(plan_id: int):
     def run(conn):
         name = request.form.get("name", "").strip()
         return "duplicated", plan_release.duplicate(
-            conn, _street(), plan_id, current_user.account, name
+            conn, users.scope(), plan_id, current_user.account, name
         )
 
     return _act(plan_id, run)
@@ -169,7 +169,7 @@ def import_file(plan_id: int, village: str):
         rules = plans.rules(current_app.config)
         plan_io.import_file(
             conn,
-            _street(),
+            users.scope(),
             plan_id,
             village,
             upload.read(),
@@ -187,7 +187,7 @@ def import_file(plan_id: int, village: str):
 def export(plan_id: int, village: str):
     with db.connection() as conn:
         data, mimetype, filename = plan_io.export(
-            conn, _street(), plan_id, village, request.args.get("format", "csv")
+            conn, users.scope(), plan_id, village, request.args.get("format", "csv")
         )
     return Response(
         data,
@@ -203,7 +203,7 @@ def editor(plan_id: int, village: str):
     now = datetime.now(UTC)
     with db.connection() as conn:
         street = streets.get(conn, _street())
-        plan = plans.plan(conn, _street(), plan_id)
+        plan = plans.plan(conn, users.scope(), plan_id)
         division = areas.in_force(conn, _street(), now)
         found = store.village_in_force(conn, division["id"], village) if division else None
     if found is None:

@@ -41,7 +41,7 @@ def _counts(conn, village: str) -> dict:
     now = time.monotonic()
     key = (_street(), village)
     if key not in kept or now - kept[key][0] > COUNTS_SECONDS:
-        kept[key] = (now, plans.incidents(conn, _street(), village))
+        kept[key] = (now, plans.incidents(conn, users.scope(), village))
     return kept[key][1]
 
 
@@ -51,7 +51,7 @@ def _rules() -> plans.Rules:
 
 def _read(conn, plan_id: int, village: str, body: dict):
     """The draft the page started from, and what it sends now."""
-    base = plans.draft(conn, _street(), plan_id, village)
+    base = plans.draft(conn, users.scope(), plan_id, village)
     sent = body.get("base")
     if not isinstance(sent, int) or isinstance(sent, bool) or sent < 0:
         raise BadInput("缺少所依据的版本号（base）")
@@ -63,7 +63,7 @@ def _read(conn, plan_id: int, village: str, body: dict):
 
 
 def _answer(conn, d: plans.Draft, extra: dict | None = None) -> dict:
-    names = store.people(conn, _street(), {p for g in d.grids for p in g["members"]})
+    names = store.people(conn, users.scope(), {p for g in d.grids for p in g["members"]})
     result = plans.check(d, _counts(conn, d.village["code"]), names, _rules())
     return {
         "table": result.grids,
@@ -79,7 +79,7 @@ def village_draft(plan_id: int, village: str):
     """The village's draft: grids, units as GeoJSON, the table, problems, and the people who
     may be named grid members."""
     with db.connection() as conn:
-        d = plans.draft(conn, _street(), plan_id, village)
+        d = plans.draft(conn, users.scope(), plan_id, village)
         features = [
             {
                 "type": "Feature",
@@ -104,13 +104,13 @@ def village_draft(plan_id: int, village: str):
                 "local": p["local"],
                 "free": p["free"],
             }
-            for p in store.present_people(conn, _street(), village)
+            for p in store.present_people(conn, users.scope(), village)
         ]
         return _answer(
             conn,
             d,
             {
-                "plan": plans.plan(conn, _street(), plan_id)["name"],
+                "plan": plans.plan(conn, users.scope(), plan_id)["name"],
                 "village": d.village,
                 "edge": shapely.geometry.mapping(d.edge),
                 "revision": d.revision,
@@ -139,7 +139,7 @@ def check(plan_id: int, village: str):
 def save(plan_id: int, village: str):
     with db.connection() as conn:
         base, new = _read(conn, plan_id, village, _body())
-        revision, _ = plans.save(conn, _street(), base, new, current_user.account, _rules())
+        revision, _ = plans.save(conn, users.scope(), base, new, current_user.account, _rules())
         return _answer(conn, new, {"revision": revision})
 
 
