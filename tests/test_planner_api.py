@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 import shapely
@@ -144,7 +145,7 @@ def test_cut_a_unit_and_save_its_parts(planner):
 
 
 def test_suggest_and_publish_from_the_plan_page(planner):
-    _, client, headers, plan_id = planner
+    app, client, headers, plan_id = planner
     draft = _draft(client, plan_id)
     suggestion = client.post(
         f"/api/plans/{plan_id}/villages/{st.V2}/suggest", json=_body(draft), headers=headers
@@ -167,6 +168,21 @@ def test_suggest_and_publish_from_the_plan_page(planner):
     )
     assert done.status_code == 302
     assert "已发布" in client.get(done.headers["Location"]).get_data(as_text=True)
+    center = sign_in(app.test_client(), "center")  # the same app: its placement sees the new grids
+    pin = center.post(
+        "/api/incidents",
+        headers={"X-CSRFToken": _token(center)},
+        json={
+            "client_id": str(uuid.uuid4()),
+            "kind": "dispute",
+            "category": "neighbour",
+            "title": "新划分",
+            "lon": 114.0152,
+            "lat": 30.0151,
+            "crs": "wgs84",
+        },
+    ).get_json()
+    assert pin["placement"]["grid"]["code"] == st.G2
     compared = client.get("/planner/divisions").get_data(as_text=True)
     assert "区划版本对照" in compared and "1 个与另一版本不同" in compared  # G3 retired, G2 grown
     assert "2 个与另一版本不同" in compared
