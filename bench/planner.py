@@ -1,14 +1,17 @@
-"""Checking plans (issue 10): gridmap.plancheck.check_village for one village, for the whole
-demo street village by village, and for a synthetic district of 10,000 grids; next to each, in
-the same run, the bare GEOS coverage test of the same units (shapely.coverage_is_valid), the
-least any check of a coverage costs. Targets: one village under 50 ms, so that it can run on
-every click; a rebalance of 300 units under 3 s.
+"""Checking, rebalancing and publishing plans (issue 10).
 
-    .venv/bin/python bench/planner.py [--repeat 5]
+    .venv/bin/python bench/planner.py [--repeat 5] [--publish-incidents 1000000]
+                                      [--publish-repeat 3] [--open-share 0.05] [--explain]
+                                      [--skip-publish | --skip-checks]
 
-Then the suggested rebalance (gridmap.rebalance) of a village of 30 and of 300 units, next to
-the plan check of the same village. Publishing a street-wide plan is not built yet; this bench
-says so rather than timing anything in its place.
+Checking: gridmap.plancheck.check_village for one village, for the whole demo street village by
+village, and for a synthetic district of 10,000 grids; next to each, in the same run, the bare
+GEOS coverage test of the same units (shapely.coverage_is_valid), the least any check of a
+coverage costs. Then the suggested rebalance (gridmap.rebalance) of a village of 30 and of 300
+units, next to the plan check of the same village. Targets: one village under 50 ms, so that it
+can run on every click; a rebalance of 300 units under 3 s.
+
+Publishing: bench/planner_publish.py (run from here; its figures follow these).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.planner_publish import publish_bench  # noqa: E402
 from gridmap.plancheck import Band, check_village  # noqa: E402
 from gridmap.rebalance import neighbours, suggest  # noqa: E402
 
@@ -118,18 +122,35 @@ def rebalance(cols: int, rows: int, grids: int, repeat: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--publish-incidents", type=int, default=1_000_000, help="0: the demo's incidents only"
+    )
+    parser.add_argument("--publish-repeat", type=int, default=3)
+    parser.add_argument(
+        "--open-share", type=float, default=0.05, help="share of the added incidents left open"
+    )
+    parser.add_argument("--skip-publish", action="store_true")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="one more publish at the largest size under auto_explain: the costliest statements",
+    )
+    parser.add_argument("--skip-checks", action="store_true", help="the publish bench only")
+    parser.add_argument("--port", type=int, default=54397)
     args = parser.parse_args(argv)
     from bench.attribution import synthetic_frames
     from gridmap.demo import build
 
     print(f"# bench/planner.py — {time.strftime('%Y-%m-%d %H:%M')}")
-    run("demo street", build().units, args.repeat)
-    _pa, _villages, _grids, units = synthetic_frames()
-    run("synthetic district, 10,000 grids", units, max(1, args.repeat // 2))
-    rebalance(6, 5, 3, args.repeat)
-    rebalance(20, 15, 10, max(1, args.repeat // 2))
-    print("publishing a street-wide plan at 1M incidents: not built yet (issue 10 open)")
-    print("targets: one village under 50 ms; a rebalance of 300 units under 3 s")
+    if not args.skip_checks:
+        run("demo street", build().units, args.repeat)
+        _pa, _villages, _grids, units = synthetic_frames()
+        run("synthetic district, 10,000 grids", units, max(1, args.repeat // 2))
+        rebalance(6, 5, 3, args.repeat)
+        rebalance(20, 15, 10, max(1, args.repeat // 2))
+        print("targets: one village under 50 ms; a rebalance of 300 units under 3 s")
+    if not args.skip_publish:
+        publish_bench(args)
     return 0
 
 
