@@ -20,7 +20,7 @@ LANDS = {
     "secretary": ("/center/", "我的责任区"),
     "groupleader": ("/center/", "我的责任区"),
     "gridmember": ("/field/", "我的网格"),
-    "planner": ("/", "网格化治理总览"),
+    "planner": ("/planner/", "网格调整方案"),
     "admin": ("/admin/", "系统管理 · 账号"),
     "auditor": ("/audit/", "审计记录"),
 }
