@@ -387,3 +387,32 @@ def test_only_a_scope_of_the_whole_street_changes_a_plan(conn, street):
     planner = accounts.by_username(conn, st.CODE, "planner")
     scope = accounts.scope_of(conn, planner, datetime.now(UTC))
     assert scope.whole and not scope.duties  # reads the street, moves no case
+
+
+def test_the_served_maintenance_hands_over_plans_come_into_force(conn, owner, street, placement):
+    """A plan in force whose cases are not handed over yet (a scheduled one, on its day) is
+    picked up by the maintenance `gridmap serve` runs every few minutes, once."""
+    from gridmap import maintenance
+
+    old = place_one(conn, placement)
+    plan_id = plans.create(conn, SCOPE, "合并", street)
+    base, new = merged_v2(conn, plan_id)
+    plans.save(conn, SCOPE, base, new, street, RULES)
+    plan_release.publish(conn, SCOPE, plan_id, None, street, RULES)
+    conn.commit()
+    # As if its day had just come: in force, its cases not yet handed over.
+    owner.execute(
+        "UPDATE plan SET handed_over_at = NULL WHERE street_code = %s AND id = %s",
+        (st.CODE, plan_id),
+    )
+    owner.execute(
+        "UPDATE incident SET handler_unit_code = NULL, handler_grid_code = NULL,"
+        " handler_village_code = NULL, handler_package_area_code = NULL"
+        " WHERE street_code = %s AND id = %s",
+        (st.CODE, old),
+    )
+    owner.commit()
+    assert maintenance.hand_over_due(conn, st.CODE) == {plan_id: 1}
+    assert maintenance.hand_over_due(conn, st.CODE) == {}
+    conn.commit()
+    assert plans.plan(conn, SCOPE, plan_id)["handed_over_at"] is not None
