@@ -230,7 +230,7 @@ def _refuse_overtaken(conn, scope: Scope, plan_id: int, drafts) -> None:
             raise Conflict(
                 f"{d.village['name']} 已由方案「{later[0]['name']}」"
                 "在本方案开始修改之后调整并发布；"
-                "本方案基于旧的划分，未发布。请复制本方案后在现行划分上重做。"
+                "本方案对该村的调整基于旧的划分，未发布。请新建方案，在现行划分上重新调整该村。"
             )
 
 

@@ -416,3 +416,27 @@ def test_the_served_maintenance_hands_over_plans_come_into_force(conn, owner, st
     assert maintenance.hand_over_due(conn, st.CODE) == {}
     conn.commit()
     assert plans.plan(conn, SCOPE, plan_id)["handed_over_at"] is not None
+
+
+def test_a_village_changed_by_a_plan_published_since_is_refused_even_in_a_copy(conn, street):
+    """Publishing a plan begun (or copied from one begun) before another plan changed the same
+    village would put that change back."""
+    early = plans.create(conn, SCOPE, "先开始", street)
+    b1 = plans.draft(conn, SCOPE, early, st.V2)
+    renamed = plans.content(b1, body(b1, grids=[{**b1.grids[0], "name": "东区"}, b1.grids[1]]))
+    plans.save(conn, SCOPE, b1, renamed, street, RULES)
+    conn.commit()
+    late = plans.create(conn, SCOPE, "后开始，先发布", street)
+    base, new = merged_v2(conn, late)
+    plans.save(conn, SCOPE, base, new, street, RULES)
+    plan_release.publish(conn, SCOPE, late, None, street, RULES)
+    conn.commit()
+    copy = plan_release.duplicate(conn, SCOPE, early, street, "")
+    conn.commit()
+    for plan_id in (early, copy):
+        with pytest.raises(Conflict) as refused:
+            plan_release.publish(conn, SCOPE, plan_id, None, street, RULES)
+        assert "后开始，先发布" in refused.value.message
+    again = plan_release.duplicate(conn, SCOPE, late, street, "")  # a copy of what is in force
+    conn.commit()
+    assert plans.draft(conn, SCOPE, again, st.V2).revision == 1

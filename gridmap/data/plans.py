@@ -270,25 +270,37 @@ def incidents_within(conn, scope: Scope, since: datetime, wkbs: list[bytes]) -> 
     return conn.execute(query, {**params, "shapes": wkbs, "since": since}).fetchall()
 
 
-def published_since(conn, street_code: str, village_code: str, since: datetime, plan_id: int):
-    """Other plans published after ``since`` that changed this village."""
-    return conn.execute(
-        """SELECT p.id, p.name, p.published_at FROM plan p
-            WHERE p.street_code = %s AND p.id <> %s AND p.status = 'published'
-              AND p.published_at > %s
-              AND EXISTS (SELECT FROM plan_revision r WHERE r.street_code = p.street_code
-                             AND r.plan_id = p.id AND r.village_code = %s)
-            ORDER BY p.published_at""",
-        (street_code, plan_id, since, village_code),
-    ).fetchall()
+_LINEAGE = """WITH RECURSIVE lineage AS (
+        SELECT id, copied_from FROM plan WHERE street_code = %(street)s AND id = %(plan)s
+        UNION SELECT p.id, p.copied_from FROM plan p JOIN lineage l ON p.id = l.copied_from
+         WHERE p.street_code = %(street)s)"""
 
 
 def first_saved(conn, street_code: str, plan_id: int, village_code: str) -> datetime | None:
+    """When the plan began the village: its first save, or that of the plan it was copied
+    from (a copy carries the same drawing, made on the division of that time)."""
     return conn.execute(
-        "SELECT min(saved_at) AS t FROM plan_revision"
-        " WHERE street_code = %s AND plan_id = %s AND village_code = %s",
-        (street_code, plan_id, village_code),
+        _LINEAGE
+        + """ SELECT min(r.saved_at) AS t FROM plan_revision r
+               WHERE r.street_code = %(street)s AND r.village_code = %(village)s
+                 AND r.plan_id IN (SELECT id FROM lineage)""",
+        {"street": street_code, "plan": plan_id, "village": village_code},
     ).fetchone()["t"]
+
+
+def published_since(conn, street_code: str, village_code: str, since: datetime, plan_id: int):
+    """Plans published after ``since`` that changed this village, other than the plan and
+    those it was copied from (what they published is what a copy started from)."""
+    return conn.execute(
+        _LINEAGE
+        + """ SELECT p.id, p.name, p.published_at FROM plan p
+               WHERE p.street_code = %(street)s AND p.status = 'published'
+                 AND p.id NOT IN (SELECT id FROM lineage) AND p.published_at > %(since)s
+                 AND EXISTS (SELECT FROM plan_revision r WHERE r.street_code = p.street_code
+                                AND r.plan_id = p.id AND r.village_code = %(village)s)
+               ORDER BY p.published_at""",
+        {"street": street_code, "plan": plan_id, "since": since, "village": village_code},
+    ).fetchall()
 
 
 def unit_codes_ever(conn, street_code: str, village_code: str) -> set[str]:
