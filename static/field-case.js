@@ -33,7 +33,9 @@
       row('状态', [F.el('span', {id: 'gm-case-status'}, c.status_name), ' ', F.light(c.light, c.days_left)]),
       row('办理期限', c.due_at && !c.is_final ? F.dueDay(c.due_at) : '—'),
       row('发生时间', F.time(c.occurred_at)),
-      row('网格', c.grid_code),
+      // 网格调整后移交的案件：现由新网格负责（落格时的网格不变）。
+      row('网格', c.handler_grid_code ? c.handler_grid_code + '（原 ' + c.grid_code + '，网格调整后移交）'
+                                       : c.grid_code),
       row('情况', c.description || '')
     ]));
     if (data.parties.length) {

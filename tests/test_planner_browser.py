@@ -195,6 +195,8 @@ def test_assign_members_publish_and_the_cases_follow(page, serve, street, conn, 
     page.goto(f"{url}/cases/{old}")
     assert st.G2 in page.inner_text("#gm-handover") and "移交" in page.inner_text("#gm-handover")
     assert "网格员三" in page.inner_text("#gm-handlers")
+    data = page.request.get(f"{url}/api/incidents/{old}").json()  # what the phone page shows
+    assert (data["case"]["grid_code"], data["case"]["handler_grid_code"]) == (st.G3, st.G2)
 
 
 def test_two_planners_stale_save(browser, serve, street, conn):
