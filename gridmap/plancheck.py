@@ -91,14 +91,16 @@ def check_village(
             problems.append(
                 Problem(
                     "band",
-                    f"网格 {row['code']} 有 {row['households']} 户，"
+                    f"网格{_named(row['code'], grids)}有 {row['households']} 户，"
                     f"不在每格 {band.low}–{band.high} 户的范围内",
                     grid=row["code"],
                 )
             )
         if row["units"] and not row["members"]:
             problems.append(
-                Problem("no_member", f"网格 {row['code']} 没有网格员", grid=row["code"])
+                Problem(
+                    "no_member", f"网格{_named(row['code'], grids)}没有网格员", grid=row["code"]
+                )
             )
     if not bad:
         problems += _pieces(units)
@@ -147,9 +149,19 @@ def _assignment(units: gpd.GeoDataFrame, grids: Mapping[str, dict]) -> list[Prob
     for code in grids:
         if code not in used:
             out.append(
-                Problem("empty", f"网格 {code} 没有任何单元：请分配单元或撤销该网格", grid=code)
+                Problem(
+                    "empty",
+                    f"网格{_named(code, grids)}没有任何单元：请分配单元或撤销该网格",
+                    grid=code,
+                )
             )
     return out
+
+
+def _named(code: str, grids: Mapping[str, dict]) -> str:
+    """A grid as a planner knows it: its name, then its code."""
+    name = (grids.get(code) or {}).get("name")
+    return f"「{name}」（{code}）" if name and name != code else f" {code} "
 
 
 def _pieces(units: gpd.GeoDataFrame) -> list[Problem]:
