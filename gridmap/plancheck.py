@@ -169,7 +169,10 @@ def _pieces(units: gpd.GeoDataFrame) -> list[Problem]:
     out = []
     geoms, codes = units.geometry.values, units["code"].tolist()
     for grid, rows in sorted(_groups(units).items()):
-        whole = shapely.coverage_union_all(geoms[rows])
+        try:
+            whole = shapely.coverage_union_all(geoms[rows])
+        except shapely.errors.GEOSException:  # not a clean coverage (reported as an overlap)
+            whole = shapely.union_all(geoms[rows])
         parts = shapely.get_num_geometries(whole)
         if parts > 1:
             out.append(

@@ -140,7 +140,10 @@ def draft(conn, scope: Scope, plan_id: int, village_code: str, at=None) -> Draft
 
 
 def _frame(rows: list[dict]) -> gpd.GeoDataFrame:
-    frame = pd.DataFrame(rows, columns=[*UNIT_COLUMNS, "wkb"]).astype({"split_from": object})
+    frame = pd.DataFrame(rows, columns=[*UNIT_COLUMNS, "wkb"])
+    frame["split_from"] = pd.Series(
+        [store.text_or_none(v) for v in frame["split_from"]], index=frame.index, dtype=object
+    )
     geometry = from_wkb(frame.pop("wkb")) if len(frame) else []
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
 
@@ -191,7 +194,10 @@ def content(base: Draft, body: dict) -> Draft:
     errors += _split_sums(rows, cut_from, known)
     if errors:
         raise BadInput("方案内容有误，未保存：" + "；".join(errors[:20]), details=errors)
-    frame = pd.DataFrame(rows, columns=UNIT_COLUMNS).astype({"split_from": object})
+    frame = pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    frame["split_from"] = pd.Series(
+        [store.text_or_none(v) for v in frame["split_from"]], index=frame.index, dtype=object
+    )
     units = gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
     return replace(base, grids=grids, units=units)
 

@@ -109,10 +109,16 @@ def test_an_overlap_is_refused_with_its_shape(planner):
     assert _draft(client, plan_id)["revision"] == 0
 
 
-def test_cut_a_unit_and_save_its_parts(planner):
+@pytest.mark.parametrize(
+    "line",
+    [
+        [[114.015, 30.009], [114.015, 30.021]],
+        [[114.0123, 30.009], [114.0171, 30.021]],  # slanted: its corners are not round numbers
+    ],
+)
+def test_cut_a_unit_and_save_its_parts(planner, line):
     _, client, headers, plan_id = planner
     draft = _draft(client, plan_id)
-    line = [[114.015, 30.009], [114.015, 30.021]]
     url = f"/api/plans/{plan_id}/villages/{st.V2}/cut"
     wrong = client.post(
         url, json={**_body(draft), "unit": st.U4, "line": line, "households": 999}, headers=headers
@@ -140,8 +146,13 @@ def test_cut_a_unit_and_save_its_parts(planner):
     ]
     saved = client.post(f"/api/plans/{plan_id}/villages/{st.V2}/save", json=body, headers=headers)
     assert saved.status_code == 200, saved.get_json()
-    units = {f["properties"]["code"] for f in _draft(client, plan_id)["units"]["features"]}
-    assert units == {st.U2, st.V2 + "003", st.V2 + "004"}
+    again = client.get(f"/api/plans/{plan_id}/villages/{st.V2}")
+    assert b"NaN" not in again.data  # valid JSON: a unit never cut has no origin (null)
+    units = {
+        f["properties"]["code"]: f["properties"] for f in again.get_json()["units"]["features"]
+    }
+    assert set(units) == {st.U2, st.V2 + "003", st.V2 + "004"}
+    assert units[st.U2]["split_from"] is None and units[st.V2 + "003"]["split_from"] == st.U4
 
 
 def test_suggest_and_publish_from_the_plan_page(planner):

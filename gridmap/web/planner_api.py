@@ -91,7 +91,7 @@ def village_draft(plan_id: int, village: str):
                     "households": int(u.households),
                     "population": int(u.population),
                     "grid": u.grid_code,
-                    "split_from": u.split_from,
+                    "split_from": store.text_or_none(u.split_from),  # never NaN: not JSON
                 },
             }
             for u in d.units.itertuples(index=False)
