@@ -298,7 +298,14 @@ def check(d: Draft, counts: dict[str, dict], names: dict[int, str], r: Rules):
 
 
 def suggest(d: Draft, counts: dict[str, dict], r: Rules) -> rebalance.Suggestion:
-    """The suggested rebalance of the draft's units among its grids."""
+    """The suggested rebalance of the draft's units among its grids. A grid with no unit yet
+    cannot take one (a move goes to a neighbouring grid): the planner paints one in first."""
+    used = set(d.units["grid_code"])
+    empty = [g["name"] for g in d.grids if g["code"] not in used]
+    if empty:
+        raise BadInput(
+            f"网格「{'」「'.join(empty)}」还没有单元：请先涂入至少一个单元，再用建议调整"
+        )
     work = np.array(
         [
             u.households + sum(r.weights.get(k, 1.0) * n for k, n in counts.get(u.code, {}).items())

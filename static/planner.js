@@ -143,6 +143,11 @@
     P.api('/suggest', P.content()).then(function (answer) {
       if (answer.status !== 200) { P.fail(answer.body.message); P.say(''); return; }
       var a = answer.body.assignment;
+      if (!answer.body.moves.length) {
+        P.say(answer.body.within ? '各网格工作量已在容许范围内，无需移动。'
+              : '找不到能改善的单元移动：单元太大时可先分割单元，或新建、合并网格。');
+        return;
+      }
       P.change(function () {
         P.state.units.features.forEach(function (f) { f.properties.grid = a[f.properties.code]; });
       });

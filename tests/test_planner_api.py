@@ -221,3 +221,22 @@ def test_import_a_csv_from_the_plan_page_and_see_a_refusal_in_words(planner):
     assert _draft(client, plan_id)["revision"] == 1
     exported = client.get(f"/planner/plans/{plan_id}/villages/{st.V2}/export?format=csv")
     assert exported.status_code == 200 and st.U4.encode() in exported.data
+
+
+def test_a_rebalance_with_an_empty_grid_asks_for_a_unit_first(planner):
+    _, client, headers, plan_id = planner
+    draft = _draft(client, plan_id)
+    grids = [*draft["grids"], {"code": st.V2 + "003", "name": "新网格", "members": []}]
+    answer = client.post(
+        f"/api/plans/{plan_id}/villages/{st.V2}/suggest",
+        json=_body(draft, grids=grids),
+        headers=headers,
+    )
+    assert answer.status_code == 400 and "「新网格」还没有单元" in answer.get_json()["message"]
+
+
+def test_the_people_offered_as_grid_members_leave_out_the_office(planner):
+    _, client, _, plan_id = planner
+    people = {p["name"]: p for p in _draft(client, plan_id)["people"]}
+    assert "书记甲" not in people or people["书记甲"]["duties"]  # a planner with a duty stays
+    assert people["网格员三"]["local"] and "网格员·乙社区" in people["网格员三"]["duties"]
