@@ -170,6 +170,17 @@ def _print_village_diff(v: dict) -> None:
     for m in v["moved"]:
         was = m["from"] or "（新单元）"
         click.echo(f"    {m['code']} {m['name']}（{m['households']} 户）：{was} → {m['to']}")
+    if v["cut"]:
+        click.echo(
+            "  分割出的单元："
+            + "、".join(
+                f"{c['name']} {c['code']}（{c['households']} 户，原 {c['from']}）" for c in v["cut"]
+            )
+        )
+    if v["redrawn"]:
+        click.echo(
+            "  重画边界的单元：" + "、".join(f"{r['name']} {r['code']}" for r in v["redrawn"])
+        )
     click.echo(f"  新建网格：{'、'.join(v['created']) or '无'}")
     click.echo(f"  撤销网格：{'、'.join(v['retired']) or '无'}")
     click.echo("  各网格户数来源：")

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+import shapely
+
 from gridmap import clock, planning, plans
 from gridmap.data import areas, audit, divisions
 from gridmap.data import plan_publish as publishing
@@ -34,8 +36,12 @@ def villages(conn, scope: Scope, plan_id: int, at=None) -> list[plans.Draft]:
 
 def diff(conn, scope: Scope, plan_id: int, at=None, drafts=None, by_unit=None) -> dict:
     """What the plan changes, village by village, against the division in force at ``at``
-    (``drafts`` and ``by_unit``, when the caller has read them already)."""
-    at = at or datetime.now(UTC)
+    (``drafts`` and ``by_unit``, when the caller has read them already). By default: now, and
+    for a published plan the moment before it came into force (the division it replaced)."""
+    if at is None:
+        found = plans.plan(conn, scope, plan_id)
+        published = found["status"] == "published"
+        at = found["effective"] - timedelta(microseconds=1) if published else datetime.now(UTC)
     division = areas.in_force(conn, scope.street_code, at)
     drafts = drafts if drafts is not None else villages(conn, scope, plan_id, at)
     if by_unit is None:
@@ -61,6 +67,8 @@ def diff(conn, scope: Scope, plan_id: int, at=None, drafts=None, by_unit=None) -
         "households_moved": sum(v["households_moved"] for v in out),
         "grids_created": sum(len(v["created"]) for v in out),
         "grids_retired": sum(len(v["retired"]) for v in out),
+        "units_cut": sum(len(v["cut"]) for v in out),
+        "units_redrawn": sum(len(v["redrawn"]) for v in out),
     }
 
 
@@ -108,7 +116,25 @@ def _village_diff(d: plans.Draft, before_units, before_grids, counts) -> dict:
     for c, u in new.items():
         incidents_after[u.grid_code] += counts.get(c, 0)
     names = {g["code"]: g["name"] for g in before_grids} | {g["code"]: g["name"] for g in d.grids}
+    shapes = {c: shapely.from_wkb(bytes(u["wkb"])) for c, u in old.items()}
+    cut = [
+        {
+            "code": u.code,
+            "name": u.name,
+            "households": int(u.households),
+            "from": store.text_or_none(u.split_from),
+        }
+        for u in new.values()
+        if u.code not in old
+    ]
+    redrawn = [
+        {"code": u.code, "name": u.name}
+        for u in new.values()
+        if u.code in shapes and not shapely.equals(u.geometry, shapes[u.code])
+    ]
     return {
+        "cut": cut,
+        "redrawn": redrawn,
         "village": d.village,
         "revision": d.revision,
         "names": names,

@@ -9,7 +9,7 @@ the same core as the ``gridmap plans`` commands (gridmap.plans, gridmap.plan_rel
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import shapely
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -79,9 +79,7 @@ def plan_page(plan_id: int, error: str | None = None, details=None, status: int 
         changed = store.latest_revisions(conn, _street(), plan_id)
         division = areas.in_force(conn, _street(), now)
         villages = store.villages_in_force(conn, division["id"]) if division else []
-        # A published plan is compared with the division it replaced, not with itself.
-        at = plan["effective"] - timedelta(microseconds=1) if plan["status"] == "published" else now
-        diff = plan_release.diff(conn, users.scope(), plan_id, at) if changed else None
+        diff = plan_release.diff(conn, users.scope(), plan_id) if changed else None
     page = render_template(
         "planner_plan.html",
         street=street,
@@ -112,8 +110,9 @@ def _act(plan_id: int, action) -> Response:
 
 
 @bp.get("/plans/<int:plan_id>/<any(publish, cancel, duplicate, import):step>")
+@bp.get("/plans/<int:plan_id>/villages/<village>/import", defaults={"step": "import"})
 @access.allow("planner")
-def action_address(plan_id: int, step: str):
+def action_address(plan_id: int, step: str, village: str = ""):
     """An action's address opened or reloaded: back to the plan (actions are forms)."""
     return redirect(url_for("planner.plan_page", plan_id=plan_id))
 
