@@ -224,22 +224,31 @@ def people(conn, scope: Scope, ids) -> dict[int, str]:
 
 
 def present_people(conn, scope: Scope, village_code: str) -> list[dict]:
-    """People who may be named grid members (not left), with what they do now: ``local`` when
-    one of their duties lies in this village (its grids, units and the village itself share
-    its 12 digits), ``free`` when they have no duty at all."""
+    """People who may be named grid members (not left), with what they do now and where (so
+    that two people of one name can be told apart): ``local`` when one of their duties lies in
+    this village (its grids, units and the village itself share its 12 digits), ``free`` when
+    they have none. Office staff (an account of the center, a planner, an administrator or an
+    auditor, and no duty in the chain) are not offered."""
     return conn.execute(
         """SELECT p.id, p.name,
-                  string_agg(DISTINCT r.name, '、') AS duties,
-                  COALESCE(bool_or(left(a.scope_code, 12) = %s), false) AS local,
+                  string_agg(DISTINCT r.name || COALESCE('·' || v.name, ''), '、') AS duties,
+                  COALESCE(bool_or(left(a.scope_code, 12) = %(village)s), false) AS local,
                   count(a.id) = 0 AS free
              FROM person p
              LEFT JOIN assignment a ON a.street_code = p.street_code AND a.person_id = p.id
                   AND a.valid @> now()
              LEFT JOIN role r ON r.code = a.role
-            WHERE p.street_code = %s AND p.left_at IS NULL
-            GROUP BY p.id, p.name
+             LEFT JOIN village v ON v.code = left(a.scope_code, 12)
+                  AND v.division_id = (SELECT d.id FROM division d
+                                        WHERE d.street_code = %(street)s
+                                          AND d.status = 'published' AND d.valid @> now())
+            WHERE p.street_code = %(street)s AND p.left_at IS NULL
+            GROUP BY p.street_code, p.id, p.name
+           HAVING count(a.id) > 0
+               OR NOT EXISTS (SELECT FROM account x WHERE x.street_code = p.street_code
+                                 AND x.person_id = p.id AND x.role <> 'chain')
             ORDER BY p.name, p.id""",
-        (village_code, scope.street_code),
+        {"village": village_code, "street": scope.street_code},
     ).fetchall()
 
 
