@@ -174,11 +174,16 @@ def handovers(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[
     allowed, params = scope.where("i")
     return conn.execute(
         sql.SQL(
-            """SELECT h.at, h.from_grid_code, h.to_grid_code, h.plan_id, p.name AS plan_name
+            """SELECT h.at, h.from_grid_code, h.to_grid_code, h.plan_id, p.name AS plan_name,
+                      COALESCE(fg.name, h.from_grid_code) AS from_grid_name,
+                      COALESCE(tg.name, h.to_grid_code) AS to_grid_name
                  FROM incident i
                  JOIN incident_handover h ON h.street_code = i.street_code
                       AND h.incident_id = i.id
                  JOIN plan p ON p.street_code = h.street_code AND p.id = h.plan_id
+                 LEFT JOIN grid tg ON tg.division_id = h.division_id AND tg.code = h.to_grid_code
+                 LEFT JOIN grid fg ON fg.division_id = i.division_id
+                      AND fg.code = h.from_grid_code
                 WHERE {} AND i.id = %(id)s ORDER BY h.at, h.id"""
         ).format(allowed),
         {**params, "id": incident_id},

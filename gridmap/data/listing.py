@@ -57,7 +57,8 @@ def _where(scope: Scope, q: Query, now: datetime) -> tuple[sql.Composable, dict]
     for name, column, values in (
         ("kinds", "i.kind", q.kinds),
         ("categories", "i.category", q.categories),
-        ("grids", "i.grid_code", q.grids),
+        # the grid handling it: a case handed over when a plan moved it is its new grid's
+        ("grids", "COALESCE(i.handler_grid_code, i.grid_code)", q.grids),
         ("lights", "c.light", q.lights),
     ):
         if values:
