@@ -82,7 +82,7 @@ class Steps:
     functions it calls, as bench/attribution.py times the loader."""
 
     def __init__(self):
-        from gridmap import plan_release, planning, plans
+        from gridmap import plan_release, planning, plans, workload
         from gridmap.data import audit, divisions
         from gridmap.data import plan_publish as publishing
 
@@ -91,7 +91,7 @@ class Steps:
             (plans, "draft", "plans.draft"),
             (plan_release, "_base", "_base"),
             (plan_release, "_refuse_problems", "_refuse_problems (checks)"),
-            (plans, "incidents_of", "plans.incidents_of (a year of incidents)"),
+            (workload, "of_villages", "workload.of_villages (a year of incidents)"),
             (plans, "check", "plans.check"),
             (plan_release, "_refuse_overtaken", "_refuse_overtaken"),
             (plan_release, "diff", "diff"),

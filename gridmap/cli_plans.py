@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from gridmap import db, plan_io, plan_release, plans
+from gridmap import db, plan_io, plan_release, plans, workload
 from gridmap.cli_cases import COMMIT_HELP, _change
 from gridmap.clock import LOCAL
 from gridmap.data import accounts
@@ -129,7 +129,8 @@ def check_cmd(obj, plan_id: int, village: str | None) -> None:
 def _print_check(conn, scope: Scope, d: plans.Draft, r: plans.Rules) -> int:
     """One village's table and problems; returns how many of them stop a publish."""
     names = store.people(conn, scope, {p for g in d.grids for p in g["members"]})
-    result = plans.check(d, plans.incidents(conn, scope, d.village["code"]), names, r)
+    counts = workload.of_draft(conn, scope, d, workload.of_village(conn, scope, d.village["code"]))
+    result = plans.check(d, counts, names, r)
     saved = f"第 {d.revision} 版（{d.saved_by}）" if d.revision else "现行划分，未修改"
     click.echo(f"{d.village['name']}（{d.village['code']}）{saved}")
     click.echo("  网格（代码 名称）  户数  工作量  偏离  判断")

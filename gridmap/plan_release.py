@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import shapely
 
-from gridmap import clock, planning, plans
+from gridmap import clock, planning, plans, workload
 from gridmap.data import areas, audit, divisions
 from gridmap.data import plan_publish as publishing
 from gridmap.data import plans as store
@@ -45,7 +45,7 @@ def diff(conn, scope: Scope, plan_id: int, at=None, drafts=None, by_unit=None) -
     division = areas.in_force(conn, scope.street_code, at)
     drafts = drafts if drafts is not None else villages(conn, scope, plan_id, at)
     if by_unit is None:
-        by_unit = plans.incidents_of(conn, scope, [d.village["code"] for d in drafts], at)
+        by_unit = workload.of_villages(conn, scope, [d.village["code"] for d in drafts], at)
     out = []
     for d in drafts:
         code = d.village["code"]
@@ -73,17 +73,8 @@ def diff(conn, scope: Scope, plan_id: int, at=None, drafts=None, by_unit=None) -
 
 
 def _counts(conn, scope: Scope, d: plans.Draft, at, by_code: dict) -> dict[str, int]:
-    """Incidents of the last twelve months per unit of the plan (a cut unit counts what lies
-    inside its part)."""
-    out = {c: sum(k.values()) for c, k in by_code.items()}
-    cut = d.units[[store.text_or_none(v) is not None for v in d.units["split_from"]]]
-    if len(cut):
-        since = at - timedelta(days=365)
-        wkbs = [g.wkb for g in cut.geometry]
-        for r in store.incidents_within(conn, scope, since, wkbs):
-            code = cut["code"].iloc[r["i"]]
-            out[code] = out.get(code, 0) + r["n"]
-    return out
+    """Incidents of the last twelve months per unit of the plan (gridmap.workload)."""
+    return {c: sum(k.values()) for c, k in workload.of_draft(conn, scope, d, by_code, at).items()}
 
 
 def _village_diff(d: plans.Draft, before_units, before_grids, counts) -> dict:
@@ -195,7 +186,7 @@ def publish(conn, scope: Scope, plan_id: int, day, account: dict, r: plans.Rules
         if not drafts:
             raise BadInput("方案还没有保存任何村（社区）的调整，无需发布")
         base = _base(conn, scope, effective)
-        by_unit = plans.incidents_of(conn, scope, [d.village["code"] for d in drafts], now)
+        by_unit = workload.of_villages(conn, scope, [d.village["code"] for d in drafts], now)
         _refuse_problems(conn, scope, drafts, by_unit, r)
         _refuse_overtaken(conn, scope, plan_id, drafts)
         summary = diff(conn, scope, plan_id, now, drafts, by_unit)
@@ -238,7 +229,7 @@ def _refuse_problems(conn, scope: Scope, drafts, by_unit: dict, r: plans.Rules) 
     found = []
     for d in drafts:
         names = store.people(conn, scope, {p for g in d.grids for p in g["members"]})
-        counts = by_unit.get(d.village["code"], {})
+        counts = workload.of_draft(conn, scope, d, by_unit.get(d.village["code"], {}))
         for p in plans.check(d, counts, names, r).problems:
             if p.kind in plans.BLOCKING:
                 found.append(f"{d.village['name']}：{p.message}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +24,7 @@ import pandas as pd
 import psycopg
 import shapely
 
-from gridmap import clock, plancheck, rebalance
+from gridmap import clock, plancheck, rebalance, workload
 from gridmap.data import areas
 from gridmap.data import plans as store
 from gridmap.data.dberrors import refusals
@@ -271,20 +271,6 @@ def _split_sums(rows: list[dict], cut_from: list, known: dict) -> list[str]:
     return out
 
 
-def incidents(conn, scope: Scope, village_code: str, at=None) -> dict[str, dict]:
-    """The village's incidents of the last twelve months, by unit code and kind."""
-    return incidents_of(conn, scope, [village_code], at).get(village_code, {})
-
-
-def incidents_of(conn, scope: Scope, villages: list[str], at=None) -> dict[str, dict]:
-    """The same for several villages at once: village code → unit code → kind → count."""
-    since = (at or datetime.now(UTC)) - timedelta(days=365)
-    out: dict[str, dict] = {}
-    for r in store.incidents_by_unit(conn, scope, villages, since):
-        out.setdefault(r["village_code"], {}).setdefault(r["unit_code"], {})[r["kind"]] = r["n"]
-    return out
-
-
 def check(d: Draft, counts: dict[str, dict], names: dict[int, str], r: Rules):
     """Every problem of the draft, and its live table (gridmap.plancheck)."""
     units = d.units.assign(incidents=[counts.get(c, {}) for c in d.units["code"]])
@@ -324,7 +310,9 @@ def save(conn, scope: Scope, base: Draft, new: Draft, account: dict, r: Rules):
     unknown = sorted({p for g in new.grids for p in g["members"]} - set(names))
     if unknown:
         raise BadInput(f"人员编号 {unknown} 不存在，未保存")
-    counts = incidents(conn, scope, new.village["code"])
+    counts = workload.of_draft(
+        conn, scope, new, workload.of_village(conn, scope, new.village["code"])
+    )
     result = check(new, counts, names, r)
     refused = [p for p in result.problems if p.kind in REFUSED]
     if refused:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gridmap import clock, plans
+from gridmap import clock, plans, workload
 from gridmap.data import plans as store
 from gridmap.scope import Scope
 from tests import small_street as st
@@ -150,7 +150,7 @@ def _unbalanced_village(conn, street: str, plan_id: int, rules) -> str:
     division = areas.in_force(conn, street, datetime.now(UTC))
     for v in store.villages_in_force(conn, division["id"]):
         d = plans.draft(conn, Scope.street(street), plan_id, v["code"])
-        counts = plans.incidents(conn, Scope.street(street), v["code"])
+        counts = workload.of_village(conn, Scope.street(street), v["code"])
         table = plans.check(d, counts, {}, rules).grids
         if any(r["status"] != "within" for r in table) and plans.suggest(d, counts, rules).within:
             return v["code"]

@@ -440,3 +440,35 @@ def test_a_village_changed_by_a_plan_published_since_is_refused_even_in_a_copy(c
     again = plan_release.duplicate(conn, SCOPE, late, street, "")  # a copy of what is in force
     conn.commit()
     assert plans.draft(conn, SCOPE, again, st.V2).revision == 1
+
+
+def test_the_parts_of_a_cut_unit_count_the_incidents_inside_them(conn, street, placement):
+    from gridmap import unitedit, workload
+
+    moment = (datetime.now(clock.LOCAL) - timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S")
+    place_one(conn, placement, when=moment, reported_at=moment, point=(114.012, 30.015))
+    plan_id = plans.create(conn, SCOPE, "分割", street)
+    base = plans.draft(conn, SCOPE, plan_id, st.V2)
+    u4 = base.units[base.units["code"] == st.U4].iloc[0].to_dict()
+    parts, _ = unitedit.cut(u4, [[114.015, 30.009], [114.015, 30.021]], 100, None, {st.U4})
+    body = {
+        "grids": base.grids,
+        "units": [{"code": st.U2, "grid": st.G2}]
+        + [
+            {
+                "code": p["code"],
+                "grid": p["grid_code"],
+                "split_from": st.U4,
+                "households": p["households"],
+                "population": p["population"],
+                "geometry": shapely.geometry.mapping(p["geometry"]),
+            }
+            for p in parts
+        ],
+    }
+    new = plans.content(base, body)
+    by_code = workload.of_village(conn, SCOPE, st.V2)
+    assert by_code[st.U4] == {"dispute": 1}
+    counts = workload.of_draft(conn, SCOPE, new, by_code)
+    west, east = parts[0]["code"], parts[1]["code"]  # the left of a line walked north: west
+    assert counts.get(west) == {"dispute": 1} and east not in counts

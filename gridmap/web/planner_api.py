@@ -15,7 +15,7 @@ import shapely
 from flask import Blueprint, current_app, request
 from flask_login import current_user
 
-from gridmap import db, plans, unitedit
+from gridmap import db, plans, unitedit, workload
 from gridmap.data import plans as store
 from gridmap.errors import BadInput
 from gridmap.web import access, users
@@ -41,7 +41,7 @@ def _counts(conn, village: str) -> dict:
     now = time.monotonic()
     key = (_street(), village)
     if key not in kept or now - kept[key][0] > COUNTS_SECONDS:
-        kept[key] = (now, plans.incidents(conn, users.scope(), village))
+        kept[key] = (now, workload.of_village(conn, users.scope(), village))
     return kept[key][1]
 
 
@@ -64,7 +64,8 @@ def _read(conn, plan_id: int, village: str, body: dict):
 
 def _answer(conn, d: plans.Draft, extra: dict | None = None) -> dict:
     names = store.people(conn, users.scope(), {p for g in d.grids for p in g["members"]})
-    result = plans.check(d, _counts(conn, d.village["code"]), names, _rules())
+    counts = workload.of_draft(conn, users.scope(), d, _counts(conn, d.village["code"]))
+    result = plans.check(d, counts, names, _rules())
     return {
         "table": result.grids,
         "problems": plans.problems_json(result.problems),
@@ -149,7 +150,8 @@ def suggest(plan_id: int, village: str):
     """A suggested rebalance: each unit's grid after the fewest moves found (not applied)."""
     with db.connection() as conn:
         _, new = _read(conn, plan_id, village, _body())
-        found = plans.suggest(new, _counts(conn, village), _rules())
+        counts = workload.of_draft(conn, users.scope(), new, _counts(conn, village))
+        found = plans.suggest(new, counts, _rules())
         codes = new.units["code"].tolist()
         return {
             "assignment": dict(zip(codes, found.assignment, strict=True)),
