@@ -9,13 +9,12 @@ do. ``plans check`` exits 1 while a problem would stop the publish, so that a sc
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 
-from gridmap import db, plan_io, plan_release, plans, workload
+from gridmap import db, params, plan_io, plan_release, plans, workload
 from gridmap.cli_cases import COMMIT_HELP, _change
 from gridmap.clock import LOCAL
 from gridmap.data import accounts
@@ -56,14 +55,8 @@ def _acting(conn, obj, username: str | None) -> dict:
 
 
 def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-            return date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    raise BadInput(f"日期应形如 2027-01-01（收到「{text}」）")
+    """The effective day, written as every date gridmap reads (gridmap.params)."""
+    return None if text is None else params.parse_query_day(text, "生效日期")
 
 
 def _local(moment: datetime | None, form: str = "%Y-%m-%d %H:%M") -> str:

@@ -134,9 +134,10 @@ def test_a_scheduled_plan_is_listed_with_its_day_cancelled_and_due_runs(conn, st
 
 def test_a_wrong_date_and_an_unknown_plan_are_said_in_words(conn, street, gridmap):
     plan_id = merged_plan(conn, street)
-    for wrong in ("2027/01/01", "明天", "2027-02-30"):
+    # read as every date gridmap reads (gridmap.params)
+    for wrong, words in (("明天", "无法识别"), ("2027-02-30", "无法识别"), ("01/06/2027", "歧义")):
         bad = gridmap("plans", "publish", plan_id, "--date", wrong, "--user", "admin")
-        assert bad.exit_code == 1 and "日期应形如 2027-01-01" in bad.output, wrong
+        assert bad.exit_code == 1 and "生效日期" in bad.output and words in bad.output, wrong
     yesterday = (datetime.now(clock.LOCAL) - timedelta(days=1)).date().isoformat()
     past = gridmap("plans", "publish", plan_id, "--date", yesterday, "--user", "admin")
     assert past.exit_code == 1 and "早于今天" in past.output

@@ -9,14 +9,14 @@ the same core as the ``gridmap plans`` commands (gridmap.plans, gridmap.plan_rel
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import shapely
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import layers
-from gridmap import clock, db, plan_io, plan_release, plans
+from gridmap import clock, db, params, plan_io, plan_release, plans
 from gridmap.data import areas, divisions, streets
 from gridmap.data import plans as store
 from gridmap.errors import BadInput, GridmapError, NotFound
@@ -121,7 +121,7 @@ def action_address(plan_id: int, step: str, village: str = ""):
 @access.allow("planner")
 def publish(plan_id: int):
     def run(conn):
-        day = _day(request.form.get("effective", ""))
+        day = params.day(request.form, "effective", "生效日期")  # empty: now
         rules = plans.rules(current_app.config)
         done = plan_release.publish(conn, users.scope(), plan_id, day, current_user.account, rules)
         return "published" if done["effective"] <= datetime.now(UTC) else "scheduled"
@@ -288,13 +288,3 @@ def _division_map(division: dict, rows: list[dict], changed: dict) -> dict:
         "grids": len(rows),
         "changed": len(changed),
     }
-
-
-def _day(value: str) -> date | None:
-    """The effective day from the form (empty: now)."""
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise BadInput("生效日期应形如 2027-01-01") from None
