@@ -75,14 +75,14 @@ def latest_revisions(conn: psycopg.Connection, street_code: str, plan_id: int) -
 
 
 def latest(conn, street_code: str, plan_id: int, village_code: str) -> dict | None:
-    return next(
-        (
-            r
-            for r in latest_revisions(conn, street_code, plan_id)
-            if r["village_code"] == village_code
-        ),
-        None,
-    )
+    """The village's latest revision in the plan, with who saved it and when."""
+    return conn.execute(
+        """SELECT r.village_code, r.revision, r.saved_at, r.summary, a.username AS saved_by
+             FROM plan_revision r JOIN account a ON a.id = r.saved_by
+            WHERE r.street_code = %s AND r.plan_id = %s AND r.village_code = %s
+            ORDER BY r.revision DESC LIMIT 1""",
+        (street_code, plan_id, village_code),
+    ).fetchone()
 
 
 def grids_of(conn, street_code: str, plan_id: int, village_code: str, revision: int) -> list:
