@@ -117,6 +117,21 @@ def deadline(
     ).fetchone()["d"]
 
 
+def due(
+    conn: psycopg.Connection,
+    street_code: str,
+    kind: str,
+    status: str,
+    since: datetime,
+    registered: datetime,
+) -> datetime | None:
+    """gm_due: the deadline of a step entered at ``since`` of a case registered at
+    ``registered``, by the street's rule for it (None: the step has none)."""
+    return conn.execute(
+        "SELECT gm_due(%s, %s, %s, %s, %s) AS d", (street_code, kind, status, since, registered)
+    ).fetchone()["d"]
+
+
 def rules(conn: psycopg.Connection, street_code: str) -> list[dict]:
     """The street's deadline rules, with the names of kinds and states."""
     return conn.execute(

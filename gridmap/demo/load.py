@@ -81,27 +81,37 @@ def load_demo(
         "户数": int(demo.units["households"].sum()),
         "人员": len(demo.people),
         "2023 年事件": result.rows,
-        "今年事件": now,
+        "近 12 个月事件": now,
     }
+
+
+def deadlines(conn, street_code: str):
+    """The street's deadlines as the demo's plan asks for them (gm_due, the one definition)."""
+
+    def due(kind: str, status: str, since: pd.Timestamp, registered: pd.Timestamp):
+        found = workflow.due(conn, street_code, kind, status, since, registered)
+        return pd.Timestamp(found).tz_convert("Asia/Shanghai")
+
+    return due
 
 
 def load_present(
     conn, placement, demo, batch_2023: int, today: pd.Timestamp | None, key: bytes
 ) -> int:
-    """2024's follow-up of the cases open at the end of 2023, and the current year up to
-    ``today``, through the workflow; returns the current year's number of cases."""
+    """2024's follow-up of the cases open at the end of 2023, and the twelve months up to
+    ``today``, through the workflow; returns the number of those months' cases."""
     from gridmap.demo import present
 
     code = demo.street_code
     today = pd.Timestamp.now(tz="Asia/Shanghai") if today is None else today
     open_cases = pd.DataFrame(demo_data.open_cases(conn, code, batch_2023))
-    plan = present.plan(demo.scene, open_cases, today, PRESENT_SEED)
+    plan = present.plan(demo.scene, open_cases, today, PRESENT_SEED, deadlines(conn, code))
     workflow.transition_all(
         conn,
         code,
         [(int(m.incident), m.to_status, m.at, None, m.reason) for m in plan.follow_up.itertuples()],
     )
-    result = incidents.load(conn, placement, code, plan.cases, source="示意数据（今年）")
+    result = incidents.load(conn, placement, code, plan.cases, source="示意数据（近 12 个月）")
     ids = incidents.incident_ids(conn, code, result)
     incident_data.add_parties(
         conn, code, plan.parties.assign(incident_id=ids[plan.parties["case"]]), key

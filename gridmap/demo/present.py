@@ -6,18 +6,20 @@ are written here, both as work through the workflow rather than as finished rows
 * **2024, the follow-up.** The cases still open at the end of 2023 (the most recent disputes
   and enforcement cases, and the petition backlog, 积案, that the 2024 plan promised to clear)
   are moved to their end in the first months of 2024, one transition at a time.
-* **The current year, from 1 January to today.** New cases are registered in their first state
+* **The twelve months up to today.** New cases are registered in their first state
   and moved on as the days pass: a dispute is found, taken up, resolved; a mediation case is
   accepted and mediated; a petition is registered, accepted, handled and, once the review
   window has passed, closed. Whatever would happen after today has not happened yet, so the
   year ends with a realistic mix of open cases: most on time, some near their deadline, a few
-  overdue (cases stuck in a step), and one petition whose handling was extended once. Some
+  overdue (cases stuck in a step), and one petition whose handling was extended once. The
+  window is a whole year on any day (on 2 January too), and the cases near their deadline are
+  placed by the street's own deadlines, holidays included. Some
   disputes are taken up as mediation cases, one failed mediation and a few land-acquisition
   disputes go on to petitions, and a few disputes are reported twice: links between them.
 
-:func:`plan` is a pure function of the 2023 street, the open cases, today and a seed; the
-loader (gridmap.demo.load) carries it out through the same calls a grid member's phone and the
-center use.
+:func:`plan` is a pure function of the 2023 street, the open cases, today, a seed and the
+street's deadlines (``due``); the loader (gridmap.demo.load) gives it the database's deadlines
+and carries it out through the same calls a grid member's phone and the center use.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import pandas as pd
 from . import year_casework, year_disputes
 from .incidents import COLUMNS, Scene
 from .timeline import TZ
-from .year import Year
+from .year import Deadline, Year
 
 FOLLOW_UP_FROM = pd.Timestamp("2024-01-03 09:00", tz=TZ)
 
@@ -45,11 +47,14 @@ class Present:
     links: pd.DataFrame  # from_case, to_case, link, at, note
 
 
-def plan(scene: Scene, open_cases: pd.DataFrame, today: pd.Timestamp, seed: int) -> Present:
+def plan(
+    scene: Scene, open_cases: pd.DataFrame, today: pd.Timestamp, seed: int, due: Deadline
+) -> Present:
     """What happened after 2023 up to ``today``. ``open_cases`` are the stored cases open at the
-    end of 2023: id, kind, status, status_since."""
+    end of 2023: id, kind, status, status_since. ``due`` gives a step's deadline by the
+    street's rules and calendar (gm_due)."""
     rng = np.random.default_rng(seed)
-    year = Year(scene, today.tz_convert(TZ), rng)
+    year = Year(scene, today.tz_convert(TZ), rng, due)
     disputes = year_disputes.disputes(year)
     year_disputes.mediations(year, disputes)
     year_casework.petitions(year, disputes)

@@ -33,7 +33,7 @@ def petitions(year: Year, disputes: list[int]) -> None:
     failed = getattr(year, "failed_mediation", None)
     if failed is not None:
         sources.append((failed, year.rows[failed]["category"]))
-    n = int(PETITIONS * YEAR_SHARE * (year.today - year.start).days / 335)
+    n = int(PETITIONS * YEAR_SHARE)
     categories = rng.choice(
         list(PETITION_SHARE), size=n - len(sources), p=np.array(list(PETITION_SHARE.values()))
     )
@@ -80,6 +80,8 @@ def petitions(year: Year, disputes: list[int]) -> None:
     _extend_one(year, made)
     late = made[int(rng.integers(len(made) // 2, len(made)))]  # waits too long to be accepted
     year.restart(late, year.today - year.days(20, 26) + pd.Timedelta(hours=1), 1)
+    year.planted.add(late)
+    _near_deadline(year, made)
 
 
 def _settle_petition(year: Year, case: int) -> None:
@@ -112,6 +114,7 @@ def _extend_one(year: Year, petitions: list[int]) -> None:
     case = petitions[int(year.rng.integers(len(petitions)))]
     registered = year.today - year.days(78, 88)
     year.restart(case, registered, 1)
+    year.planted.add(int(case))
     accepted = registered + year.days(4, 8)
     year.move(case, "accepted", accepted)
     year.extensions.append(
@@ -124,6 +127,27 @@ def _extend_one(year: Year, petitions: list[int]) -> None:
     )
 
 
+def _near_deadline(year: Year, petitions: list[int]) -> None:
+    """Petitions accepted some 50 days ago and still being handled (yellow), as many as the
+    disputes near their deadline fell short of the demo's NEAR_DEADLINE (a long holiday)."""
+    from .year_disputes import NEAR_DEADLINE
+
+    short = NEAR_DEADLINE - len(year.near_deadline)
+    free = [p for p in petitions if p not in year.planted and not _linked(year, p)]
+    for case in year.rng.choice(free, size=max(short, 0), replace=False):
+        since = year.since_for("petition", "accepted", float(year.rng.uniform(0.85, 0.95)))
+        if since is None:
+            continue
+        year.restart(case, since - year.days(1, 5), 1)
+        year.move(int(case), "accepted", since)
+        year.planted.add(int(case))
+        year.near_deadline.append(int(case))
+
+
+def _linked(year: Year, case: int) -> bool:
+    return any(case in (link["from_case"], link["to_case"]) for link in year.links)
+
+
 def enforcement(year: Year) -> None:
     """Enforcement cases: opened, investigated, decided within the 90 days, closed; one whose
     investigation has run past the 90 days."""
@@ -131,7 +155,7 @@ def enforcement(year: Year) -> None:
 
     rng, scene = year.rng, year.scene
     total = sum(ENFORCEMENT_COUNTS.values())
-    n = int(ENFORCEMENT * YEAR_SHARE * (year.today - year.start).days / 335)
+    n = int(ENFORCEMENT * YEAR_SHARE)
     made = []
     for category, count in ENFORCEMENT_COUNTS.items():
         for _ in range(round(n * count / total)):
@@ -168,7 +192,7 @@ def services(year: Year) -> None:
     """Legal consultations and publicity events: done when they are recorded."""
     rng, scene = year.rng, year.scene
     villages = list(scene.offices)
-    for _ in range(int(22 * (year.today - year.start).days / 335)):
+    for _ in range(22):
         village = villages[int(rng.integers(len(villages)))]
         unit = int(np.flatnonzero(scene.village_of == village)[0])
         category = str(rng.choice(["family", "land", "labour", "contract", "neighbour"]))

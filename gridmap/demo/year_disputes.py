@@ -2,8 +2,9 @@
 
 A dispute is found, mostly taken up within days and resolved within weeks, sometimes resolved on
 the spot or referred; a few are reported twice, two are stuck where they were found (overdue)
-and two have nearly used their month of mediation (yellow). Mediation cases are taken up from
-disputes being mediated; one fails, and its dispute is referred.
+and two have nearly used their month of mediation (yellow, by the street's calendar).
+Mediation cases are taken up from disputes being mediated; one fails, and its dispute is
+referred.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .year import YEAR_SHARE, Year, draw
 
 DISPUTES, MEDIATIONS = 660, 38
 STUCK_DISPUTES = 2  # found and never taken up: overdue
+NEAR_DEADLINE = 2  # cases with most of their step's time gone: yellow
 DUPLICATES = 5
 PERSISTENT_SHARE = 0.06  # disputes in the persistent acquisition hotspot: it comes back
 
@@ -26,7 +28,7 @@ def disputes(year: Year) -> list[int]:
     from .disputes import SHARE
 
     rng, scene = year.rng, year.scene
-    n = int(DISPUTES * YEAR_SHARE * (year.today - year.start).days / 335)
+    n = int(DISPUTES * YEAR_SHARE)
     categories = rng.choice(list(SHARE), size=n, p=np.array(list(SHARE.values())))
     units = draw(year, n)
     hotspot = np.isin(scene.grid_of, scene.clusters[0].grid_codes)
@@ -59,11 +61,21 @@ def disputes(year: Year) -> list[int]:
 
 
 def _near_deadline(year: Year, disputes: list[int]) -> None:
-    """Two disputes taken up 25–27 days ago and still being mediated: their 30 days are nearly
-    gone (yellow)."""
-    for case in year.rng.choice(disputes, size=2, replace=False):
-        year.restart(case, year.today - year.days(27.5, 29), 2)
-        year.move(int(case), "mediating", year.today - year.days(25, 27))
+    """Two disputes taken up about four weeks ago and still being mediated: 85–95 % of their
+    step's time has gone (yellow), by the deadline the street's calendar gives them. Neither
+    was reported twice, and neither is taken up as a mediation case (which would resolve it).
+    When a long holiday has moved every month's deadline past it, none is: petitions near the
+    end of their 60 days stand in (gridmap.demo.year_casework)."""
+    copied = {link["to_case"] for link in year.links if link["link"] == "duplicate"}
+    candidates = [d for d in disputes if d not in copied]
+    for case in year.rng.choice(candidates, size=NEAR_DEADLINE, replace=False):
+        since = year.since_for("dispute", "mediating", float(year.rng.uniform(0.85, 0.95)))
+        if since is None:
+            continue
+        year.restart(case, since - year.days(0.5, 2), 2)
+        year.move(int(case), "mediating", since)
+        year.planted.add(int(case))
+        year.near_deadline.append(int(case))
 
 
 def _settle_dispute(year: Year, case: int, category: str) -> None:
@@ -125,7 +137,9 @@ def mediations(year: Year, disputes: list[int]) -> None:
     mediation fails."""
     rng, scene = year.rng, year.scene
     being_mediated = [
-        m["case"] for m in year.moves if m["to_status"] == "mediating" and m["case"] in disputes
+        m["case"]
+        for m in year.moves
+        if m["to_status"] == "mediating" and m["case"] in disputes and m["case"] not in year.planted
     ]
     chosen = rng.choice(being_mediated, size=min(MEDIATIONS, len(being_mediated)), replace=False)
     failed = chosen[int(rng.integers(len(chosen)))]
