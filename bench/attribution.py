@@ -14,7 +14,7 @@ each division:
   grids' spatial index is built by a warm-up join first, as gridmap's is.
 * ``place``: gridmap's attribution step, ``Placement().place(conn, street, lon, lat, at)``, with
   the division's index already built (one warm-up call; the cold build is reported apart).
-* ``load``: the whole bulk load, ``gridmap.incidents.load(...)``, from a pandas frame of raw rows
+* ``load``: the whole bulk load, ``gridmap.intake.load.load(...)``, from a pandas frame of raw rows
   to committed rows (validation, attribution, COPY and commit all inside the clock). The raw
   frame is what ``gridmap load-incidents`` reads from a CSV file: every column text, times in
   Beijing time without a zone. Rows come in random time order ("shuffled") and, separately,
@@ -45,11 +45,13 @@ import pandas as pd
 import psycopg
 import shapely
 
-from gridmap import db, incidents, planning, sandbox
 from gridmap.data import incidents as incident_data
 from gridmap.data import streets
 from gridmap.data import tally as tally_data
-from gridmap.placement import Placement
+from gridmap.geo.placement import Placement
+from gridmap.intake import load as incidents
+from gridmap.planner import planning
+from gridmap.store import db, sandbox
 
 SYNTHETIC_CODE = "420114990"
 SYNTHETIC_FROM = pd.Timestamp("2021-01-01T00:00+08:00")
@@ -493,7 +495,7 @@ def only(parts: tuple[str, ...]):
 def measure_constraints(conn, division, placement, ref, n: int, repeat: int) -> list[dict]:
     """The same n-row load with none, some and all of the constraints, runs interleaved (so
     that the machine's drift falls on every variant alike); best of ``repeat`` each."""
-    from gridmap import tally
+    from gridmap.intake import fold as tally
 
     text = as_text(random_rows(division, ref, n, seed=n))
     times: dict[str, list[float]] = {name: [] for name in VARIANTS}

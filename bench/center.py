@@ -42,11 +42,13 @@ from folium.plugins import MarkerCluster
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gridmap import create_app, db, incidents, sandbox  # noqa: E402
+from gridmap import create_app  # noqa: E402
+from gridmap.accounts.scope import Scope  # noqa: E402
+from gridmap.center.stats import gistar, weights  # noqa: E402
 from gridmap.demo import load as demo  # noqa: E402
-from gridmap.placement import Placement  # noqa: E402
-from gridmap.scope import Scope  # noqa: E402
-from gridmap.stats import gistar, weights  # noqa: E402
+from gridmap.geo.placement import Placement  # noqa: E402
+from gridmap.intake import load as incidents  # noqa: E402
+from gridmap.store import db, sandbox  # noqa: E402
 
 STREET = "420114004"
 SCOPE = Scope.street(STREET)  # the bench asks as the governance center
@@ -123,10 +125,10 @@ def query_timings(conn) -> dict[str, tuple[float, float]]:
     statement after five calls, and PostgreSQL may then switch to a generic plan)."""
     from datetime import date, datetime
 
-    from gridmap.clock import LOCAL
+    from gridmap.center.filters import Filters
+    from gridmap.core.clock import LOCAL
     from gridmap.data import bins, cases, center, divisions
     from gridmap.data import incidents as incident_data
-    from gridmap.filters import Filters
 
     now = datetime.now(LOCAL)
     today = now.date()
@@ -199,8 +201,8 @@ def direct_timings(conn) -> dict[str, float]:
     """Best of 3 cold (fresh connections) for each DIRECT query."""
     from datetime import date, datetime
 
-    from gridmap.clock import LOCAL
-    from gridmap.filters import Filters
+    from gridmap.center.filters import Filters
+    from gridmap.core.clock import LOCAL
 
     today = datetime.now(LOCAL).date()
     year = Filters(date(today.year - 1, today.month, 1), today)

@@ -30,9 +30,10 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gridmap import create_app, db, sandbox  # noqa: E402
+from gridmap import create_app  # noqa: E402
 from gridmap.demo import accounts as demo_accounts  # noqa: E402
 from gridmap.demo import load as demo  # noqa: E402
+from gridmap.store import db, sandbox  # noqa: E402
 
 STREET = "420114004"
 USER = "gridmember"
@@ -209,12 +210,12 @@ def bare_inserts(settings: dict, ids: list[int], clients: int) -> np.ndarray:
 
 
 def serve(settings: dict, port: int, ready) -> None:
-    """gridmap as `gridmap serve` runs it (gridmap.serving, waitress), in a process of its own:
+    """gridmap as `gridmap serve` runs it (gridmap.web.serving, waitress), in a process of its own:
     the load generator's threads must not share the server's interpreter lock."""
     import logging
 
-    from gridmap import serving
-    from gridmap.stats import weights
+    from gridmap.center.stats import weights
+    from gridmap.web import serving
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # queueing is what we measure
     app = create_app({**settings, "DEMO": True})

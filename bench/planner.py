@@ -4,11 +4,11 @@
                                       [--publish-repeat 3] [--open-share 0.05] [--explain]
                                       [--skip-publish | --skip-checks]
 
-Checking: gridmap.plancheck.check_village for one village, for the whole demo street village by
+Checking: gridmap.planner.check.check_village for one village, for the whole demo street village by
 village, and for a synthetic district of 10,000 grids; next to each, in the same run, the bare
 GEOS coverage test of the same units (shapely.coverage_is_valid), the least any check of a
-coverage costs. Then the suggested rebalance (gridmap.rebalance) of a village of 30 and of 300
-units, next to the plan check of the same village. Targets: one village under 50 ms, so that it
+coverage costs. Then the suggested rebalance (gridmap.planner.rebalance) of a village of 30 and of
+300 units, next to the plan check of the same village. Targets: one village under 50 ms, so that it
 can run on every click; a rebalance of 300 units under 3 s.
 
 Publishing: bench/planner_publish.py (run from here; its figures follow these).
@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.planner_publish import publish_bench  # noqa: E402
-from gridmap.plancheck import Band, check_village  # noqa: E402
-from gridmap.rebalance import neighbours, suggest  # noqa: E402
+from gridmap.planner.check import Band, check_village  # noqa: E402
+from gridmap.planner.rebalance import neighbours, suggest  # noqa: E402
 
 BAND = Band(30, 500)
 WEIGHTS = {"dispute": 5.0, "petition": 10.0, "mediation": 5.0, "enforcement": 3.0}

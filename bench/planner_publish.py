@@ -4,12 +4,12 @@ Publishing (target: a street-wide plan under 10 s with a million incidents store
 private database (port 54397) it loads the demo street and makes one plan that changes every
 one of its 55 villages: in each, one boundary unit moves to a neighbouring grid of the same
 village (a unit whose grid stays whole and non-empty without it; a village where no unit can
-move has a grid renamed instead), saved through gridmap.plans.content and save as the demo's
-planner. The publish (gridmap.plan_release.publish, as the planner, the street's PLAN_* rules)
+move has a grid renamed instead), saved through gridmap.planner.plans.content and save as the demo's
+planner. The publish (gridmap.planner.release.publish, as the planner, the street's PLAN_* rules)
 then composes a whole new division and hands over the open cases of the moved units. It is
 timed at the demo's own incidents and again after adding ``--publish-incidents`` (a million)
 uniform over the street and its division's validity (six years), every kind, category and
-state, of which ``--open-share`` are open (closed_at NULL), loaded with gridmap.incidents.load.
+state, of which ``--open-share`` are open (closed_at NULL), loaded with gridmap.intake.load.load.
 Each run is one transaction, rolled back after the clock stops, so the plan stays a draft and
 the division chain stays as it was; the deferred constraints (division_chain) are fired inside
 the clock (SET CONSTRAINTS ALL IMMEDIATE), so only the commit's WAL flush is left out; before each
@@ -82,9 +82,10 @@ class Steps:
     functions it calls, as bench/attribution.py times the loader."""
 
     def __init__(self):
-        from gridmap import plan_release, planning, plans, workload
         from gridmap.data import audit, divisions
         from gridmap.data import plan_publish as publishing
+        from gridmap.planner import planning, plans, workload
+        from gridmap.planner import release as plan_release
 
         self.targets = [
             (plan_release, "villages", "villages (the drafts)"),
@@ -149,7 +150,7 @@ class Steps:
 def publish_once(conn, plan_id: int, account: dict, rules, steps: Steps) -> tuple[float, dict]:
     """One publish of the plan, rolled back once timed (``conn`` in autocommit: the outer
     transaction is ours, the publish's own is a savepoint inside it)."""
-    from gridmap import plan_release
+    from gridmap.planner import release as plan_release
 
     with conn.transaction(force_rollback=True), steps.active():
         started = time.perf_counter()
@@ -227,7 +228,7 @@ def measure_publish(
 def committed_publish(conn, plan_id: int, account: dict, rules) -> tuple[float, int]:
     """A copy of the plan published for real, commit included (the check that the rolled-back
     runs time what a planner waits for); seconds and cases handed over."""
-    from gridmap import plan_release
+    from gridmap.planner import release as plan_release
 
     copy = plan_release.duplicate(conn, SCOPE, plan_id, account, "基准：全街道网格调整（提交）")
     started = time.perf_counter()
@@ -246,7 +247,7 @@ def explained_publish(settings, plan_id: int, account: dict, rules, top: int = 1
     import psycopg
     from psycopg.rows import dict_row
 
-    from gridmap import cluster, db
+    from gridmap.store import cluster, db
 
     logs: list[str] = []
     url = cluster.from_config(settings).url_for(cluster.ADMIN)
@@ -334,9 +335,10 @@ def print_publish(plan: dict, results: list[dict], repeat: int) -> None:
 
 
 def publish_bench(args) -> None:
-    from gridmap import db, plans, sandbox
     from gridmap.data import accounts
     from gridmap.demo import load as demo
+    from gridmap.planner import plans
+    from gridmap.store import db, sandbox
 
     with sandbox.database(port=args.port, prefix="gridmap-bench-") as settings:
         with db.connect_owner(settings) as owner:

@@ -19,15 +19,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gridmap.rebalance import neighbours  # noqa: E402
-from gridmap.scope import Scope  # noqa: E402
+from gridmap.accounts.scope import Scope  # noqa: E402
+from gridmap.planner.rebalance import neighbours  # noqa: E402
 
 STREET = "420114004"  # the demo street
 SCOPE = Scope.street(STREET)  # the bench is trusted with the whole street
 
 
 def whole(units: set[int], adjacent: list[set[int]]) -> bool:
-    """Whether these units hold together (edge neighbours, as gridmap.plancheck counts)."""
+    """Whether these units hold together (edge neighbours, as gridmap.planner.check counts)."""
     start = next(iter(units))
     seen, todo = {start}, [start]
     while todo:
@@ -58,9 +58,9 @@ def street_plan(conn, account: dict, rules) -> dict:
     """A plan changing every village of the street (see the module's docstring), saved and
     committed; its id and what it changes."""
 
-    from gridmap import plans
     from gridmap.data import areas
     from gridmap.data import plans as plan_store
+    from gridmap.planner import plans
 
     plan_id = plans.create(conn, SCOPE, "基准：全街道网格调整", account)
     division = areas.in_force(conn, STREET, datetime.now(UTC))
@@ -129,9 +129,9 @@ def add_incidents(conn, n: int, open_share: float, seed: int = 10) -> float:
     """n incidents as bench/attribution.py makes them (uniform over the street and the
     division's validity), ``open_share`` of them open, through the bulk loader; seconds."""
     from bench import attribution
-    from gridmap import incidents
     from gridmap.data import incidents as incident_data
-    from gridmap.placement import Placement
+    from gridmap.geo.placement import Placement
+    from gridmap.intake import load as incidents
 
     division = attribution.division_of(conn, "demo street", STREET)
     ref = incident_data.reference(conn)

@@ -47,10 +47,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 import attribution  # noqa: E402
 import center as center_bench  # noqa: E402
 
-from gridmap import db, incidents, sandbox  # noqa: E402
 from gridmap.data import incidents as incident_data  # noqa: E402
 from gridmap.data import tally as tally_data  # noqa: E402
-from gridmap.placement import Placement  # noqa: E402
+from gridmap.geo.placement import Placement  # noqa: E402
+from gridmap.intake import load as incidents  # noqa: E402
+from gridmap.store import db, sandbox  # noqa: E402
 
 STREET = "420114004"
 TRANSITION = "SELECT incident_transition(%s, %s, %s)"

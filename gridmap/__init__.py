@@ -15,9 +15,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     error pages."""
     from flask_wtf.csrf import CSRFProtect
 
-    from gridmap import clock, config, db
-    from gridmap.analysis import Analyst
-    from gridmap.placement import Placement
+    from gridmap.center.analysis import Analyst
+    from gridmap.core import clock, config
+    from gridmap.geo.placement import Placement
+    from gridmap.store import db
     from gridmap.web import (
         access,
         admin,

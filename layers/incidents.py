@@ -143,7 +143,7 @@ def item(row: dict, people: dict | None) -> dict:
     answered for it (role → name)."""
     from datetime import timedelta
 
-    from gridmap.clock import iso_local, local
+    from gridmap.core.clock import iso_local, local
 
     due = row.get("due_at")
     return {

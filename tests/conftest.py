@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from gridmap import create_app, db, sandbox
-from gridmap.placement import Placement
+from gridmap import create_app
+from gridmap.geo.placement import Placement
+from gridmap.store import db, sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

@@ -16,9 +16,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from gridmap import passwords, planning
+from gridmap.accounts import passwords
 from gridmap.data import accounts, people, streets
 from gridmap.demo import accounts as demo_accounts
+from gridmap.planner import planning
 
 CODE = "420114999"
 V1, V2 = CODE + "201", CODE + "202"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridmap import coords
+from gridmap.core import coords
 
 SEAT = (113.8380, 30.4417)  # the street office, inside 侏儒社区
 

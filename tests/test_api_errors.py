@@ -7,7 +7,8 @@ import logging
 
 import pytest
 
-from gridmap import create_app, db
+from gridmap import create_app
+from gridmap.store import db
 from gridmap.web import access
 from tests.conftest import sign_in
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from gridmap import attribution
-from gridmap.errors import OutsideStreet
+from gridmap.core.errors import OutsideStreet
+from gridmap.geo import attribution
 from tests import small_street as st
 
 AT = pd.Timestamp("2021-03-01T10:00+08:00")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 import pytest
 
-from gridmap.errors import ConfigError
+from gridmap.core.errors import ConfigError
 from gridmap.web import basemap
 
 

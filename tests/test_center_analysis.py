@@ -29,7 +29,7 @@ def hotspots(app):
 
 @pytest.fixture(scope="module")
 def planted(app):
-    from gridmap import db
+    from gridmap.store import db
 
     with db.connect(app.config) as conn:
         return demo_data.hotspots(conn, "420114004")

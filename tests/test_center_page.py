@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gridmap import incidents
+from gridmap.intake import load as incidents
 from tests import small_street as st
 from tests.conftest import sign_in_browser, wait_until
 from tests.test_overview_page import off_machine, watch_requests

@@ -7,8 +7,9 @@ import re
 
 from click.testing import CliRunner
 
-from gridmap import cli, passwords
-from gridmap.cli_accounts import admin_password_changed
+from gridmap.accounts import passwords
+from gridmap.cli import main as cli
+from gridmap.cli.accounts import admin_password_changed
 from gridmap.data import accounts
 from tests import small_street as st
 

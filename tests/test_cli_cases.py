@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from gridmap import cli
+from gridmap.cli import main as cli
 
 from .test_cluster import env_for
 

@@ -8,9 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from gridmap import cli, clock, planfiles, plans
+from gridmap.accounts.scope import Scope
+from gridmap.cli import main as cli
+from gridmap.core import clock
 from gridmap.data import accounts, areas
-from gridmap.scope import Scope
+from gridmap.planner import files as planfiles
+from gridmap.planner import plans
 from tests import small_street as st
 from tests.test_cluster import env_for
 from tests.test_plans import RULES, merged_v2
@@ -134,7 +137,7 @@ def test_a_scheduled_plan_is_listed_with_its_day_cancelled_and_due_runs(conn, st
 
 def test_a_wrong_date_and_an_unknown_plan_are_said_in_words(conn, street, gridmap):
     plan_id = merged_plan(conn, street)
-    # read as every date gridmap reads (gridmap.params)
+    # read as every date gridmap reads (gridmap.core.params)
     for wrong, words in (("明天", "无法识别"), ("2027-02-30", "无法识别"), ("01/06/2027", "歧义")):
         bad = gridmap("plans", "publish", plan_id, "--date", wrong, "--user", "admin")
         assert bad.exit_code == 1 and "生效日期" in bad.output and words in bad.output, wrong

@@ -14,8 +14,10 @@ from click.testing import CliRunner
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
-from gridmap import cli, cluster, config, db, migrate
-from gridmap.errors import DatabaseUnavailable
+from gridmap.cli import main as cli
+from gridmap.core import config
+from gridmap.core.errors import DatabaseUnavailable
+from gridmap.store import cluster, db, migrate
 
 
 def run(args, env):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gridmap import config
-from gridmap.errors import ConfigError
+from gridmap.core import config
+from gridmap.core.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "settings.md"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gridmap import coords
-from gridmap.errors import BadInput
+from gridmap.core import coords
+from gridmap.core.errors import BadInput
 
 
 def test_gcj02_offset_at_zhurushan_is_hundreds_of_metres():

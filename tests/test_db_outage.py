@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from gridmap import cluster, db, sandbox
+from gridmap.store import cluster, db, sandbox
 from tests import small_street as st
 
 PORT = 54393  # a cluster of its own: stopping it must not disturb the session's

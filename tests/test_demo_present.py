@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from gridmap.clock import LOCAL
+from gridmap.core.clock import LOCAL
 from gridmap.data import links
 from gridmap.demo import build, load, present
 

@@ -12,7 +12,8 @@ import uuid
 import pytest
 from PIL import Image
 
-from gridmap import create_app, db
+from gridmap import create_app
+from gridmap.store import db
 from tests import small_street as st
 from tests.conftest import Served, sign_in_browser, wait_until
 from tests.test_pins_api import member

@@ -6,11 +6,12 @@ import pandas as pd
 import psycopg
 import pytest
 
-from gridmap import incidents, planning
+from gridmap.accounts.scope import Scope
+from gridmap.core.errors import BadInput, Conflict
 from gridmap.data import incidents as incident_data
-from gridmap.errors import BadInput, Conflict
-from gridmap.locate import locate
-from gridmap.scope import Scope
+from gridmap.geo.locate import locate
+from gridmap.intake import load as incidents
+from gridmap.planner import planning
 from tests import small_street as st
 
 U4_POINT = (114.015, 30.015)

@@ -8,8 +8,8 @@ import uuid
 import pandas as pd
 import pytest
 
-from gridmap import incidents
-from gridmap.errors import BadInput
+from gridmap.core.errors import BadInput
+from gridmap.intake import load as incidents
 from tests import small_street as st
 
 

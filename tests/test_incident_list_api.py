@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
-from gridmap import create_app, db
+from gridmap import create_app
 from gridmap.data import workflow
+from gridmap.store import db
 from tests import small_street as st
 from tests.test_pins_api import member
 

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridmap import coords, incidents
-from gridmap.errors import BadInput, OutsideStreet
+from gridmap.core import coords
+from gridmap.core.errors import BadInput, OutsideStreet
+from gridmap.intake import load as incidents
 from tests import small_street as st
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from gridmap import cluster
+from gridmap.accounts.scope import Scope
 from gridmap.data import people
-from gridmap.scope import Scope
+from gridmap.store import cluster
 from tests import small_street as st
 
 INSERT = """
@@ -104,8 +104,8 @@ def test_a_snapshot_of_another_division_is_refused(conn, owner, street):
     # A second division, B, published from 2022: a unit of A named in B's period is untrue.
     from datetime import datetime
 
-    from gridmap import planning
-    from gridmap.clock import LOCAL
+    from gridmap.core.clock import LOCAL
+    from gridmap.planner import planning
 
     draft = planning.load_draft(conn, st.CODE, "B", *st.frames(moved=True))
     planning.publish(conn, draft, datetime(2022, 1, 1, tzinfo=LOCAL))
@@ -182,9 +182,9 @@ def test_a_person_who_leaves_keeps_their_name_on_the_incidents_of_their_time(
 ):
     import pandas as pd
 
-    from gridmap import incidents
-    from gridmap.clock import LOCAL
+    from gridmap.core.clock import LOCAL
     from gridmap.data import incidents as incident_data
+    from gridmap.intake import load as incidents
 
     frame = pd.DataFrame(
         [

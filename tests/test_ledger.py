@@ -9,8 +9,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from gridmap import cli, incidents, ledger
-from gridmap.errors import BadInput
+from gridmap.cli import main as cli
+from gridmap.core.errors import BadInput
+from gridmap.intake import ledger
+from gridmap.intake import load as incidents
 from tests import small_street as st
 from tests.test_cluster import env_for
 from tests.test_incident_load import count

@@ -8,8 +8,9 @@ import pytest
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
-from gridmap import cluster, migrate, planning
 from gridmap.data import streets
+from gridmap.planner import planning
+from gridmap.store import cluster, migrate
 from tests import small_street as st
 
 UPGRADE_DB = "gridmap_upgrade"

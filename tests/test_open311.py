@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from gridmap import create_app, db
+from gridmap import create_app
+from gridmap.store import db
 from tests.conftest import sign_in
 
 YEAR = "start_date=2023-01-01&end_date=2023-12-31"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from gridmap import cli
+from gridmap.cli import main as cli
 from tests.test_cluster import env_for
 
 SEAT = "lon=113.838&lat=30.4417"

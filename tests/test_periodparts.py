@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from gridmap.clock import LOCAL
-from gridmap.periodparts import Piece, split
+from gridmap.core.clock import LOCAL
+from gridmap.data.periods import Piece, split
 
 
 def at(y: int, m: int, d: int, h: int = 0) -> datetime:

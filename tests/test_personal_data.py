@@ -8,9 +8,12 @@ import re
 import pandas as pd
 import pytest
 
-from gridmap import create_app, db, incidents, pii
+from gridmap import create_app
+from gridmap.accounts import pii
 from gridmap.data import audit
 from gridmap.data import incidents as incident_data
+from gridmap.intake import load as incidents
+from gridmap.store import db
 from tests import small_street as st
 from tests.conftest import sign_in
 

@@ -9,7 +9,9 @@ import uuid
 import numpy as np
 import pytest
 
-from gridmap import coords, create_app, db
+from gridmap import create_app
+from gridmap.core import coords
+from gridmap.store import db
 from tests import small_street as st
 from tests.conftest import sign_in
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
-from gridmap.plancheck import Band, check_village
+from gridmap.planner.check import Band, check_village
 
 S = 0.01
 BAND = Band(50, 150)

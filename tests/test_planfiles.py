@@ -17,8 +17,8 @@ import pytest
 import shapely
 import shapely.affinity
 
-from gridmap.errors import BadInput
-from gridmap.planfiles import Imported, export_csv, export_geojson, export_gpkg, read_plan
+from gridmap.core.errors import BadInput
+from gridmap.planner.files import Imported, export_csv, export_geojson, export_gpkg, read_plan
 
 VILLAGE = "420114004201"
 SIZE = 0.01

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gridmap import clock, plans, workload
+from gridmap.accounts.scope import Scope
+from gridmap.core import clock
 from gridmap.data import plans as store
-from gridmap.scope import Scope
+from gridmap.planner import plans, workload
 from tests import small_street as st
 from tests.conftest import sign_in_browser, wait_until
 from tests.test_history import place_one

@@ -1,5 +1,5 @@
-"""Plans on the small street: save, refuse, publish, hand over, cancel (gridmap.plans and
-gridmap.plan_release, against the real database)."""
+"""Plans on the small street: save, refuse, publish, hand over, cancel (gridmap.planner.plans and
+gridmap.planner.release, against the real database)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import shapely
 
-from gridmap import clock, plan_release, plancheck, plans
+from gridmap.accounts.scope import Scope
+from gridmap.core import clock
+from gridmap.core.errors import BadInput, Conflict
 from gridmap.data import accounts, areas, cases
-from gridmap.errors import BadInput, Conflict
-from gridmap.scope import Scope
+from gridmap.planner import check as plancheck
+from gridmap.planner import plans
+from gridmap.planner import release as plan_release
 from tests import small_street as st
 from tests.test_history import place_one
 
@@ -375,7 +378,7 @@ def test_a_saved_unit_that_was_never_cut_has_no_origin(conn, street):
 
 
 def test_only_a_scope_of_the_whole_street_changes_a_plan(conn, street):
-    from gridmap.errors import Forbidden
+    from gridmap.core.errors import Forbidden
 
     plan_id = plans.create(conn, SCOPE, "合并", street)
     base, new = merged_v2(conn, plan_id)
@@ -392,7 +395,7 @@ def test_only_a_scope_of_the_whole_street_changes_a_plan(conn, street):
 def test_the_served_maintenance_hands_over_plans_come_into_force(conn, owner, street, placement):
     """A plan in force whose cases are not handed over yet (a scheduled one, on its day) is
     picked up by the maintenance `gridmap serve` runs every few minutes, once."""
-    from gridmap import maintenance
+    from gridmap.store import upkeep as maintenance
 
     old = place_one(conn, placement)
     plan_id = plans.create(conn, SCOPE, "合并", street)
@@ -443,7 +446,7 @@ def test_a_village_changed_by_a_plan_published_since_is_refused_even_in_a_copy(c
 
 
 def test_the_parts_of_a_cut_unit_count_the_incidents_inside_them(conn, street, placement):
-    from gridmap import unitedit, workload
+    from gridmap.planner import unitedit, workload
 
     moment = (datetime.now(clock.LOCAL) - timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S")
     place_one(conn, placement, when=moment, reported_at=moment, point=(114.012, 30.015))

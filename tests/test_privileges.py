@@ -1,4 +1,4 @@
-"""What the app's database role may do is declared once (gridmap.privileges), applied by the
+"""What the app's database role may do is declared once (gridmap.store.privileges), applied by the
 migrations, documented, and holds in the database."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gridmap import privileges
+from gridmap.store import privileges
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "settings.md"
 

@@ -13,12 +13,12 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from gridmap import cluster
-from gridmap.clock import LOCAL
+from gridmap.accounts.scope import Scope
+from gridmap.center.filters import Filters
+from gridmap.core.clock import LOCAL
 from gridmap.data import bins, cases, center, divisions
 from gridmap.data import incidents as incident_data
-from gridmap.filters import Filters
-from gridmap.scope import Scope
+from gridmap.store import cluster
 
 STREET = "420114004"
 SCOPE = Scope.street(STREET)

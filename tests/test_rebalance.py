@@ -7,8 +7,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gridmap.plancheck import Band, check_village
-from gridmap.rebalance import neighbours, suggest
+from gridmap.planner.check import Band, check_village
+from gridmap.planner.rebalance import neighbours, suggest
 
 S = 0.01
 

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from gridmap import create_app, db, incidents
+from gridmap import create_app
 from gridmap.data import accounts, people
+from gridmap.intake import load as incidents
+from gridmap.store import db
 from tests import small_street as st
 from tests.conftest import sign_in
 
@@ -125,9 +127,9 @@ def test_a_leader_lands_on_their_area_with_their_name_and_counts(small, conn):
 
 
 def test_resources_are_shown_at_their_village_with_phones_for_the_center_only(conn, demo_loaded):
+    from gridmap.accounts.scope import Scope
     from gridmap.data import areas
     from gridmap.data import center as center_data
-    from gridmap.scope import Scope
 
     now = datetime.now(UTC)
     street = "420114004"

@@ -11,8 +11,10 @@ import urllib.request
 
 import pytest
 
-from gridmap import create_app, db, serving
-from gridmap.errors import ConfigError
+from gridmap import create_app
+from gridmap.core.errors import ConfigError
+from gridmap.store import db
+from gridmap.web import serving
 
 
 def free_port() -> int:

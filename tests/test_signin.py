@@ -8,10 +8,12 @@ import time
 
 import pytest
 
-from gridmap import create_app, db, passwords
+from gridmap import create_app
+from gridmap.accounts import passwords
+from gridmap.core.errors import BadInput, ConfigError
 from gridmap.data import accounts, audit
 from gridmap.demo import accounts as demo_accounts
-from gridmap.errors import BadInput, ConfigError
+from gridmap.store import db
 from gridmap.web import security
 from gridmap.web.signin import REFUSED
 from tests import small_street as st

@@ -1,4 +1,4 @@
-"""Emerging Hot Spot Analysis (gridmap.stats.emerging, gridmap.stats.patterns).
+"""Emerging Hot Spot Analysis (gridmap.center.stats.emerging, gridmap.center.stats.patterns).
 
 Each designed cube is a 7 × 7 fishnet over 12 months with a 3 × 3 block of cells whose
 monthly counts follow a designed series; the block's centre cell (row 3, col 3) must come out
@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 
-from gridmap.stats import emerging, patterns, weights
+from gridmap.center.stats import emerging, patterns, weights
 
 T, NROWS, NCOLS = 12, 7, 7
 BLOCK = [r * NCOLS + c for r in (2, 3, 4) for c in (2, 3, 4)]

@@ -1,10 +1,10 @@
-"""Fishnet cell ids, counts and polygons (gridmap.stats.fishnet)."""
+"""Fishnet cell ids, counts and polygons (gridmap.center.stats.fishnet)."""
 
 import numpy as np
 import pytest
 import shapely
 
-from gridmap.stats.fishnet import Fishnet
+from gridmap.center.stats.fishnet import Fishnet
 
 
 def test_index_is_row_major_from_south_west():

@@ -1,4 +1,4 @@
-"""Getis-Ord Gi* hot spots (gridmap.stats.gistar), checked against esda."""
+"""Getis-Ord Gi* hot spots (gridmap.center.stats.gistar), checked against esda."""
 
 import warnings
 
@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 import shapely
 
-from gridmap.stats import gistar, weights
+from gridmap.center.stats import gistar, weights
 
 
 def _esda_zs(y, w):

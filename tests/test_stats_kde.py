@@ -1,9 +1,9 @@
-"""Kernel density of points (gridmap.stats.kde)."""
+"""Kernel density of points (gridmap.center.stats.kde)."""
 
 import numpy as np
 import pytest
 
-from gridmap.stats import kde
+from gridmap.center.stats import kde
 
 
 def test_kernel_is_normalised_symmetric_and_zero_beyond_the_bandwidth():

@@ -1,4 +1,4 @@
-"""Mann–Kendall trend test (gridmap.stats.trend)."""
+"""Mann–Kendall trend test (gridmap.center.stats.trend)."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gridmap.stats.trend import mann_kendall
+from gridmap.center.stats.trend import mann_kendall
 
 
 def test_hand_computed_example_with_a_tie():

@@ -1,4 +1,4 @@
-"""Spatial weights (gridmap.stats.weights)."""
+"""Spatial weights (gridmap.center.stats.weights)."""
 
 import subprocess
 import sys
@@ -6,8 +6,8 @@ import sys
 import numpy as np
 import shapely
 
-from gridmap.stats import weights
-from gridmap.stats.fishnet import Fishnet
+from gridmap.center.stats import weights
+from gridmap.center.stats.fishnet import Fishnet
 
 
 def test_lattice_is_queen_and_row_major():
@@ -54,8 +54,9 @@ def test_polygon_weights_corner_t_junction_and_island():
 def test_modules_do_not_import_libpysal_until_asked():
     code = (
         "import sys\n"
-        "import gridmap.stats.weights as w, gridmap.stats.gistar, gridmap.stats.emerging\n"
-        "import gridmap.stats.kde, gridmap.stats.fishnet\n"
+        "import gridmap.center.stats.weights as w, gridmap.center.stats.gistar\n"
+        "import gridmap.center.stats.emerging\n"
+        "import gridmap.center.stats.kde, gridmap.center.stats.fishnet\n"
         "assert 'libpysal' not in sys.modules\n"
         "w.warm_up()\n"
         "assert 'libpysal' in sys.modules\n"

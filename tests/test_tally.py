@@ -11,13 +11,15 @@ import pandas as pd
 import psycopg
 import pytest
 
-from gridmap import db, incidents, tally
-from gridmap.clock import LOCAL
+from gridmap.accounts.scope import Scope
+from gridmap.center.filters import Filters
+from gridmap.core.clock import LOCAL
 from gridmap.data import center, reports, workflow
 from gridmap.data import incidents as incident_data
 from gridmap.data import tally as tally_data
-from gridmap.filters import Filters
-from gridmap.scope import Scope
+from gridmap.intake import fold as tally
+from gridmap.intake import load as incidents
+from gridmap.store import db
 from tests import small_street as st
 
 # What the tally says (its appended rows summed), and what the incidents say, for the tallied.

@@ -9,8 +9,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from gridmap import cli, clock, create_app, db, incidents, timewindow
-from gridmap.errors import BadInput
+from gridmap import create_app
+from gridmap.cli import main as cli
+from gridmap.core import clock, timewindow
+from gridmap.core.errors import BadInput
+from gridmap.intake import load as incidents
+from gridmap.store import db
 from tests import small_street as st
 from tests.conftest import sign_in
 from tests.test_cluster import env_for

@@ -9,11 +9,11 @@ import pandas as pd
 import psycopg
 import pytest
 
-from gridmap import incidents
-from gridmap.clock import LOCAL
+from gridmap.core.clock import LOCAL
+from gridmap.core.errors import BadInput, Conflict
 from gridmap.data import incidents as incident_data
 from gridmap.data import workflow
-from gridmap.errors import BadInput, Conflict
+from gridmap.intake import load as incidents
 from tests import small_street as st
 
 POINT = (114.005, 30.005)  # U1, grid G1

@@ -1,6 +1,6 @@
 """Accounts: who may sign in, as what, and what the six-level chain lets them see now.
 
-Passwords are checked in gridmap.passwords; this module only stores their hashes and the
+Passwords are checked in gridmap.accounts.passwords; this module only stores their hashes and the
 counters that throttle sign-in. What a 'chain' account may see is read from the person's
 assignments at the moment of asking (scope_of), never stored with the account.
 """
@@ -11,9 +11,9 @@ from datetime import datetime
 
 import psycopg
 
+from gridmap.accounts.scope import Scope
+from gridmap.core.errors import BadInput, NotFound
 from gridmap.data.dberrors import refusals
-from gridmap.errors import BadInput, NotFound
-from gridmap.scope import Scope
 
 _COLUMNS = """a.id, a.street_code, a.username, a.person_id, a.role, r.name AS role_name,
               a.password_hash, a.must_set_password, a.failed_attempts, a.locked_until,

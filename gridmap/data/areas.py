@@ -11,7 +11,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from gridmap.scope import Scope
+from gridmap.accounts.scope import Scope
 
 
 def in_force(conn: psycopg.Connection, street_code: str, at: datetime) -> dict | None:

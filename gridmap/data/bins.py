@@ -13,11 +13,11 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from gridmap import periodparts
+from gridmap.accounts.scope import Scope
+from gridmap.center.filters import Filters
 from gridmap.data import center
+from gridmap.data import periods as periodparts
 from gridmap.data import tally as tally_data
-from gridmap.filters import Filters
-from gridmap.scope import Scope
 
 
 @dataclass(frozen=True)

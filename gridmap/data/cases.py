@@ -13,10 +13,10 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from gridmap import periodparts
+from gridmap.accounts.scope import Scope
+from gridmap.data import periods as periodparts
 from gridmap.data import tally as tally_data
 from gridmap.data.dberrors import refusals
-from gridmap.scope import Scope
 
 _OPEN = """SELECT i.id, i.kind, k.name AS kind_name, i.category, i.status,
                  s.name AS status_name, i.title, i.grid_code, i.village_code, i.occurred_at,
@@ -83,7 +83,7 @@ def closed_between(
 
     Whole months are read from the tally's closings (measure 'closed'), with the batches
     it leaves out counted directly; part months are counted, or taken from the tally less the
-    days left out (gridmap.periodparts), through the index of closing times."""
+    days left out (gridmap.data.periods), through the index of closing times."""
     street_code = scope.street_code
     if not scope.whole:  # a few grids' closings: counted, by the index of closing times
         allowed, params = scope.where("i")

@@ -12,10 +12,10 @@ from datetime import date, datetime
 import psycopg
 from psycopg import sql
 
-from gridmap import periodparts
+from gridmap.accounts.scope import Scope
+from gridmap.center.filters import Filters
+from gridmap.data import periods as periodparts
 from gridmap.data import tally as tally_data
-from gridmap.filters import Filters
-from gridmap.scope import Scope
 
 
 def filter_where(scope: Scope, f: Filters, now: datetime) -> tuple[sql.Composable, dict]:
@@ -66,7 +66,7 @@ def _tally(
       and state is asked for),
     * the incidents of batches the tally leaves out (migration 0011) in those months, one by one,
     * and the part months at either end, through the time index: counted when short, or taken
-      from the tally less the days left out when long (gridmap.periodparts).
+      from the tally less the days left out when long (gridmap.data.periods).
 
     ``positions``: whether the rows carry their sums of longitude and latitude (without them
     the part months read no incident's point). None when the tally cannot help: a period

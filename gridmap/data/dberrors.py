@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import psycopg
 
-from gridmap.errors import BadInput, Conflict, GridmapError, NotFound
+from gridmap.core.errors import BadInput, Conflict, GridmapError, NotFound
 
 _BY_CODE = {"GM400": BadInput, "GM404": NotFound, "GM409": Conflict, "GM001": Conflict}
 # CHECK constraints a person can run into by typing, in their words.

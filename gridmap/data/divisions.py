@@ -24,7 +24,8 @@ def create_draft(conn: psycopg.Connection, street_code: str, name: str, note: st
 
 
 def insert_areas(conn: psycopg.Connection, division_id: int, street_code: str, areas) -> None:
-    """Write the package areas, villages, grids and units of a draft (see gridmap.boundaries)."""
+    """Write the package areas, villages, grids and units of a draft (see
+    gridmap.geo.boundaries)."""
     pa_ids = _insert(
         conn, "package_area", division_id, street_code, areas.package_areas, ["code", "name"]
     )

@@ -8,10 +8,10 @@ import psycopg
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
-from gridmap import pii
+from gridmap.accounts import pii
+from gridmap.accounts.scope import Scope
 from gridmap.data import pgbinary
 from gridmap.data.dberrors import refusals
-from gridmap.scope import Scope
 
 
 def reference(conn: psycopg.Connection) -> dict:
@@ -262,7 +262,7 @@ def add_parties(
     conn: psycopg.Connection, street_code: str, parties: pd.DataFrame, key: bytes
 ) -> None:
     """Personal data of parties (incident_id, role, name, id_number, phone), each with the
-    keyed hash of its ID number (gridmap.pii.id_key) under ``key``."""
+    keyed hash of its ID number (gridmap.accounts.pii.id_key) under ``key``."""
     with (
         conn.cursor() as cur,
         cur.copy(

@@ -1,5 +1,5 @@
 """Lists of incidents as data (``GET /api/incidents``): the scope's incidents that match a
-gridmap.incident_query.Query, one keyset page at a time.
+gridmap.cases.query.Query, one keyset page at a time.
 
 Open cases in urgency order read the partial index of open cases by deadline (migration 0012);
 newest first reads the index of occurrence times; a map view adds the spatial index. No total is
@@ -14,9 +14,9 @@ from datetime import datetime, time, timedelta
 import psycopg
 from psycopg import sql
 
-from gridmap.clock import LOCAL
-from gridmap.incident_query import Query
-from gridmap.scope import Scope
+from gridmap.accounts.scope import Scope
+from gridmap.cases.query import Query
+from gridmap.core.clock import LOCAL
 
 _SELECT = """SELECT i.id, i.kind, k.name AS kind_name, i.category,
                     coalesce(cat.name, i.category) AS category_name, i.status,

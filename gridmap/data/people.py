@@ -7,9 +7,9 @@ from datetime import datetime
 import pandas as pd
 import psycopg
 
-from gridmap.clock import local
+from gridmap.core.clock import local
+from gridmap.core.errors import BadInput, NotFound
 from gridmap.data.dberrors import refusals
-from gridmap.errors import BadInput, NotFound
 
 # The definition lives in the database (migration 0003), shared with incident_responsible.
 RESPONSIBLE_SQL = """

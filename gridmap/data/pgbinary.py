@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from gridmap import rowcodes
+from gridmap.core import rowcodes
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension
 TRAILER = b"\xff\xff"

@@ -13,7 +13,7 @@ from datetime import datetime
 import psycopg
 from psycopg.types.json import Jsonb
 
-from gridmap.scope import Scope
+from gridmap.accounts.scope import Scope
 
 _CHOSEN = """(SELECT unnest(%(villages)s::text[]) AS village_code,
                      unnest(%(revisions)s::int[]) AS revision)"""

@@ -12,8 +12,8 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from gridmap.accounts.scope import Scope
 from gridmap.data.geometry import to_multi_wkb
-from gridmap.scope import Scope
 
 
 def text_or_none(value) -> str | None:
@@ -126,7 +126,7 @@ def insert_revision(
 ) -> None:
     """One revision, whole. ``units`` is a GeoDataFrame (code, name, kind, households,
     population, grid_code, split_from, geometry). A second writer of the same revision number
-    fails on the primary key (gridmap.plans tells who was first)."""
+    fails on the primary key (gridmap.planner.plans tells who was first)."""
     key = (street_code, plan_id, village_code, revision)
     conn.execute(
         "INSERT INTO plan_revision (street_code, plan_id, village_code, revision, saved_by,"

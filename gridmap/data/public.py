@@ -8,7 +8,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from gridmap.scope import Scope
+from gridmap.accounts.scope import Scope
 
 
 def requests(

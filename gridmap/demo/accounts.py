@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import psycopg
 
-from gridmap import passwords
+from gridmap.accounts import passwords
 from gridmap.data import accounts, people
 
 PASSWORD = "gridmap-demo-2026"

@@ -12,12 +12,15 @@ from __future__ import annotations
 import pandas as pd
 import psycopg
 
-from gridmap import config, incidents, pii, planning
+from gridmap.accounts import pii
+from gridmap.core import config
 from gridmap.data import demo as demo_data
 from gridmap.data import incidents as incident_data
 from gridmap.data import links, people, streets, workflow
 from gridmap.demo import accounts as demo_accounts
-from gridmap.placement import Placement
+from gridmap.geo.placement import Placement
+from gridmap.intake import load as incidents
+from gridmap.planner import planning
 
 PRESENT_SEED = 20261201
 
@@ -35,7 +38,7 @@ def load_demo(
 ) -> dict:
     """Replace the demo street with a freshly generated one, up to ``today`` (now by default);
     returns headline figures. ``pii_key``: the key of the parties' ID-number hashes (by default
-    the one the settings give, gridmap.pii.key_of)."""
+    the one the settings give, gridmap.accounts.pii.key_of)."""
     from gridmap.demo import build
 
     demo = build()

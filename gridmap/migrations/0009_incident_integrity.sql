@@ -33,7 +33,7 @@ UPDATE incident SET status_since = coalesce(closed_at, reported_at);
 ALTER TABLE incident ENABLE TRIGGER USER;
 ALTER TABLE incident ALTER COLUMN status_since SET NOT NULL;
 
--- The plausible window of a recorded moment begins in 2000 (gridmap.timewindow; no ledger of
+-- The plausible window of a recorded moment begins in 2000 (gridmap.core.timewindow; no ledger of
 -- the street is older); "not in the future" needs the clock, so the statement trigger checks it.
 ALTER TABLE incident
     ADD CONSTRAINT incident_times_in_order CHECK (
@@ -42,7 +42,7 @@ ALTER TABLE incident
         AND status_since >= occurred_at
         AND (closed_at IS NULL OR closed_at = status_since)
         AND (due_at IS NULL OR due_at > occurred_at)),
-    -- The limits of gridmap.incident_rows (the loader's are these or stricter); details are
+    -- The limits of gridmap.intake.rows (the loader's are these or stricter); details are
     -- measured as stored (its text form would cost a conversion a row: 2 s on a million).
     ADD CONSTRAINT incident_text_limits CHECK (
         char_length(title) <= 200

@@ -1,7 +1,7 @@
 -- What the server answered to a submission carrying a client id (a phone's report), so that a
 -- repeat of the same id gets the same answer and a repeat with other content a conflict:
 -- nothing is created twice on a bad network. ``digest`` is the SHA-256 of the submission as
--- the server read it (gridmap.pins.digest).
+-- the server read it (gridmap.intake.pins.digest).
 
 CREATE TABLE api_receipt (
     street_code  text NOT NULL REFERENCES street ON DELETE CASCADE,

@@ -7,7 +7,7 @@
 -- planners who both saved on revision 3: the second is told who saved revision 4, and when).
 -- Two planners on two villages never meet: revisions count per village.
 --
--- Publishing builds a whole new division (gridmap.plans): the division in force at that
+-- Publishing builds a whole new division (gridmap.planner.plans): the division in force at that
 -- moment, with the plan's villages replaced. So publishing one plan never reverts another
 -- published since the first was begun. A plan published for a later day is scheduled; it can
 -- be cancelled until then (plan_withdraw), which is the one way a published division goes:

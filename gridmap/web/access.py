@@ -14,7 +14,7 @@ from collections.abc import Callable
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
-from gridmap.errors import Forbidden, SignInRequired
+from gridmap.core.errors import Forbidden, SignInRequired
 
 ROLES = ("chain", "center", "planner", "admin", "auditor")
 PUBLIC = frozenset({"*"})

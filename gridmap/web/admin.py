@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
-from gridmap import db, params, passwords
-from gridmap.clock import local
+from gridmap.accounts import passwords
+from gridmap.core import params
+from gridmap.core.clock import local
+from gridmap.core.errors import BadInput, GridmapError
 from gridmap.data import accounts, audit, people
-from gridmap.errors import BadInput, GridmapError
+from gridmap.store import db
 from gridmap.web import access
 from gridmap.web.signin import origin
 

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
 
-from gridmap import center_service, coords, db, params
+from gridmap.center import service as center_service
+from gridmap.core import coords, params
+from gridmap.core.errors import BadInput
 from gridmap.data import center as center_data
-from gridmap.errors import BadInput
-from gridmap.locate import locate
+from gridmap.geo.locate import locate
+from gridmap.store import db
 from gridmap.web import access, users
 from layers import incidents as incident_layer
 
@@ -42,7 +44,7 @@ def locate_point():
 
 
 def parse_at(text: str | None) -> datetime:
-    """A date or date-time (gridmap.timewindow's forms; Beijing time without a zone) in the
+    """A date or date-time (gridmap.core.timewindow's forms; Beijing time without a zone) in the
     window of query dates. Default: now."""
     return params.parse_query_moment(text, "时间") if text else datetime.now(UTC)
 

@@ -8,9 +8,10 @@ from datetime import datetime, time, timedelta
 
 from flask import Blueprint, current_app, render_template, request
 
-from gridmap import db, params
-from gridmap.clock import LOCAL
+from gridmap.core import params
+from gridmap.core.clock import LOCAL
 from gridmap.data import audit
+from gridmap.store import db
 from gridmap.web import access
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

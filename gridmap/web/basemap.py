@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import folium
 
-from gridmap.errors import ConfigError
+from gridmap.core.errors import ConfigError
 
 TIANDITU = (
     "http://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
-from gridmap import db, pii
+from gridmap.accounts import pii
+from gridmap.core.errors import NotFound
 from gridmap.data import audit, cases, people
-from gridmap.errors import NotFound
+from gridmap.store import db
 from gridmap.web import access, users
 from gridmap.web.signin import origin
 

@@ -15,12 +15,15 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
 
 import layers
-from gridmap import center_service, db, filters, params
-from gridmap.analysis import Analysis
+from gridmap.center import filters
+from gridmap.center import service as center_service
+from gridmap.center.analysis import Analysis
+from gridmap.center.stats.emerging import CATEGORIES
+from gridmap.core import params
+from gridmap.core.errors import NotFound
 from gridmap.data import areas, cases, streets
 from gridmap.data import center as center_data
-from gridmap.errors import NotFound
-from gridmap.stats.emerging import CATEGORIES
+from gridmap.store import db
 from gridmap.web import access, mapping, users
 
 bp = Blueprint("center", __name__, url_prefix="/center")

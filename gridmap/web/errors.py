@@ -15,8 +15,8 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from gridmap import params
-from gridmap.errors import GridmapError
+from gridmap.core import params
+from gridmap.core.errors import GridmapError
 
 INTERNAL = "服务器内部错误，已记录在服务器日志中。请稍后再试；如一再出现，请联系管理员。"
 HTTP_MESSAGES = {

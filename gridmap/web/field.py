@@ -19,9 +19,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 import layers
-from gridmap import db
+from gridmap.core.errors import NotFound
 from gridmap.data import areas, streets
-from gridmap.errors import NotFound
+from gridmap.store import db
 from gridmap.web import access, mapping, reference, users
 
 bp = Blueprint("field", __name__, url_prefix="/field")

@@ -14,10 +14,13 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, request, send_file, url_for
 from flask_login import current_user
 
-from gridmap import db, incident_query, photos, pii, pins
-from gridmap.clock import iso_local
+from gridmap.accounts import pii
+from gridmap.cases import query as incident_query
+from gridmap.core.clock import iso_local
+from gridmap.core.errors import BadInput, Forbidden, NotFound
 from gridmap.data import cases, listing, workflow
-from gridmap.errors import BadInput, Forbidden, NotFound
+from gridmap.intake import photos, pins
+from gridmap.store import db
 from gridmap.web import access, reference, users
 
 bp = Blueprint("incidents_api", __name__, url_prefix="/api/incidents")

@@ -13,11 +13,12 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, current_app, request
 
-from gridmap import db, params
-from gridmap.clock import LOCAL, iso_local
+from gridmap.accounts.scope import Scope
+from gridmap.core import params
+from gridmap.core.clock import LOCAL, iso_local
+from gridmap.core.errors import BadInput, NotFound
 from gridmap.data import public
-from gridmap.errors import BadInput, NotFound
-from gridmap.scope import Scope
+from gridmap.store import db
 from gridmap.web import access, reference
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")

@@ -6,9 +6,9 @@ import shapely
 from flask import Blueprint, current_app, render_template, request
 
 import layers
-from gridmap import db
+from gridmap.core.errors import NotFound
 from gridmap.data import areas, streets
-from gridmap.errors import NotFound
+from gridmap.store import db
 from gridmap.web import access, mapping
 from gridmap.web.api import parse_at
 

@@ -4,7 +4,7 @@ A planner opens or starts a plan, edits it village by village (the editor: units
 grid, painted from one grid to another, cut or redrawn, checked on every change by the JSON
 API, gridmap.web.planner_api), reads its difference from the division in force, and publishes
 it with an effective date, or cancels it while it is still to come. Every action runs through
-the same core as the ``gridmap plans`` commands (gridmap.plans, gridmap.plan_release).
+the same core as the ``gridmap plans`` commands (gridmap.planner.plans, gridmap.planner.release).
 """
 
 from __future__ import annotations
@@ -16,10 +16,14 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask_login import current_user
 
 import layers
-from gridmap import clock, db, params, plan_io, plan_release, plans
+from gridmap.core import clock, params
+from gridmap.core.errors import BadInput, GridmapError, NotFound
 from gridmap.data import areas, divisions, streets
 from gridmap.data import plans as store
-from gridmap.errors import BadInput, GridmapError, NotFound
+from gridmap.planner import io as plan_io
+from gridmap.planner import plans
+from gridmap.planner import release as plan_release
+from gridmap.store import db
 from gridmap.web import access, mapping, users
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")

@@ -2,8 +2,8 @@
 
 The page sends the whole draft of the village (its grids and every unit's grid, and the shape
 of each unit it redrew or cut) with every call; the server reads it against the revision it
-was based on (gridmap.plans.content) and checks it again (gridmap.plancheck). Nothing the
-browser computed is trusted, and nothing is stored but by ``save``. Every POST carries the
+was based on (gridmap.planner.plans.content) and checks it again (gridmap.planner.check). Nothing
+the browser computed is trusted, and nothing is stored but by ``save``. Every POST carries the
 session's CSRF token (header X-CSRFToken); every error is JSON with a Chinese message.
 """
 
@@ -15,9 +15,10 @@ import shapely
 from flask import Blueprint, current_app, request
 from flask_login import current_user
 
-from gridmap import db, plans, unitedit, workload
+from gridmap.core.errors import BadInput
 from gridmap.data import plans as store
-from gridmap.errors import BadInput
+from gridmap.planner import plans, unitedit, workload
+from gridmap.store import db
 from gridmap.web import access, users
 
 bp = Blueprint("planner_api", __name__, url_prefix="/api/plans")
@@ -165,7 +166,7 @@ def suggest(plan_id: int, village: str):
 @bp.post("/<int:plan_id>/villages/<village>/cut")
 @access.allow("planner")
 def cut(plan_id: int, village: str):
-    """Cut one unit of the page's draft in two along a drawn line (gridmap.unitedit)."""
+    """Cut one unit of the page's draft in two along a drawn line (gridmap.planner.unitedit)."""
     body = _body()
     with db.connection() as conn:
         base, new = _read(conn, plan_id, village, body)

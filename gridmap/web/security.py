@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response
 
-from gridmap import config as settings
-from gridmap.errors import ConfigError
+from gridmap.core import config as settings
+from gridmap.core.errors import ConfigError
 
 TIANDITU_HOSTS = "http://*.tianditu.gov.cn https://*.tianditu.gov.cn"
 

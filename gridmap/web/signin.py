@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from gridmap import db, passwords
+from gridmap.accounts import passwords
+from gridmap.core.errors import BadInput
 from gridmap.data import accounts, audit
-from gridmap.errors import BadInput
+from gridmap.store import db
 from gridmap.web import access, users
 
 bp = Blueprint("signin", __name__)

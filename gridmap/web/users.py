@@ -3,7 +3,7 @@
 A session names an account and the account's session epoch; disabling or resetting the account
 bumps the epoch, so every live session of it ends at its next request. A session also ends
 after ``SESSION_IDLE_MINUTES`` without a request and ``SESSION_MAX_HOURS`` after sign-in.
-The scope (gridmap.scope) is worked out once per request from the account's person and the
+The scope (gridmap.accounts.scope) is worked out once per request from the account's person and the
 assignments in force at that moment.
 """
 
@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from flask import Flask, current_app, g, session
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 
-from gridmap import db
+from gridmap.accounts.scope import Scope
 from gridmap.data import accounts
-from gridmap.scope import Scope
+from gridmap.store import db
 
 login_manager = LoginManager()
 

@@ -1,0 +1,259 @@
+"""Commands for cases, deadline rules and the street's calendar.
+
+Like every command that changes data, these show what they would do and roll it back unless
+told ``--commit``: the change is made for real in a transaction (so the database's own checks
+run and the answer is exactly what a commit would store), printed, and undone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+from pathlib import Path
+
+import click
+
+from gridmap.accounts.scope import Scope
+from gridmap.core import timewindow
+from gridmap.core.clock import iso_local
+from gridmap.core.errors import BadInput, NotFound
+from gridmap.data import incidents as incident_data
+from gridmap.data import links as link_data
+from gridmap.data import workflow
+from gridmap.store import db
+
+COMMIT_HELP = "真正写入；不加则只检查并显示结果，不保存。"
+KINDS = {"holiday": "放假", "workday": "调休上班"}
+
+
+@contextlib.contextmanager
+def _change(obj, commit: bool):
+    """A connection whose work is committed with ``--commit`` and rolled back without."""
+    with db.connect(obj.config) as conn:
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        if commit:
+            conn.commit()
+            click.echo("已保存。")
+        else:
+            conn.rollback()
+            click.echo("未保存（加 --commit 保存）。")
+
+
+def _print(value) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=_plain))
+
+
+def _plain(value):
+    return iso_local(value) if hasattr(value, "tzinfo") and value.tzinfo else str(value)
+
+
+@click.group("case")
+def case() -> None:
+    """事件办理：查看流转记录、办理流转、延期、关联。"""
+
+
+@case.command("show")
+@click.argument("incident_id", type=int)
+@click.pass_obj
+def show(obj, incident_id: int) -> None:
+    """显示事件、其办理期限与红黄绿灯、流转记录和关联。"""
+    street = obj.config["STREET_CODE"]
+    with db.connect(obj.config) as conn:
+        row = incident_data.get(conn, Scope.street(street), incident_id)
+        if row is None:
+            raise NotFound(f"事件 {incident_id} 不存在")
+        _print(
+            {
+                "incident": row,
+                "clock": workflow.clock(conn, street, incident_id, timewindow.now()),
+                "events": workflow.events(conn, street, incident_id),
+                "links": link_data.of(conn, street, incident_id),
+            }
+        )
+
+
+@case.command("move")
+@click.argument("incident_id", type=int)
+@click.argument("to_status")
+@click.option("--reason", default="", help="理由（部分流转必填）。")
+@click.option("--by", "by_person", type=int, default=None, help="办理人的人员编号。")
+@click.option("--at", default=None, help="办理时间，默认现在（补录时填写）。")
+@click.option("--expected", default=None, help="办理人看到的当前状态；已被他人变更则拒绝。")
+@click.option("--commit", is_flag=True, help=COMMIT_HELP)
+@click.pass_obj
+def move(obj, incident_id, to_status, reason, by_person, at, expected, commit) -> None:
+    """按流程办理一步：把事件转为 TO_STATUS（如 mediating、resolved）。"""
+    when = timewindow.parse_moment(at, "办理时间") if at else None
+    with _change(obj, commit) as conn:
+        event = workflow.transition(
+            conn,
+            obj.config["STREET_CODE"],
+            incident_id,
+            to_status,
+            at=when,
+            by_person=by_person,
+            reason=reason,
+            expected=expected,
+        )
+        _print(event)
+
+
+@case.command("extend")
+@click.argument("incident_id", type=int)
+@click.argument("days", type=int)
+@click.option("--reason", required=True, help="延期理由（须告知当事人）。")
+@click.option("--by", "by_person", type=int, default=None, help="批准人的人员编号。")
+@click.option("--commit", is_flag=True, help=COMMIT_HELP)
+@click.pass_obj
+def extend(obj, incident_id, days, reason, by_person, commit) -> None:
+    """延长本环节的办理期限 DAYS 天（仅限规则允许延期的环节，如信访办理）。"""
+    with _change(obj, commit) as conn:
+        event = workflow.extend(
+            conn, obj.config["STREET_CODE"], incident_id, days, by_person=by_person, reason=reason
+        )
+        _print(event)
+
+
+@case.command("link")
+@click.argument("from_id", type=int)
+@click.argument("to_id", type=int)
+@click.argument("link", type=click.Choice(["mediation", "petition", "enforcement", "duplicate"]))
+@click.option("--note", default="", help="说明。")
+@click.option("--commit", is_flag=True, help=COMMIT_HELP)
+@click.pass_obj
+def link(obj, from_id, to_id, link, note, commit) -> None:
+    """关联两个事件：FROM_ID 转为人民调解（mediation）、上交为信访（petition）、
+    移交行政执法（enforcement），或是 TO_ID 的重复上报（duplicate）。"""
+    with _change(obj, commit) as conn:
+        _print(link_data.add(conn, obj.config["STREET_CODE"], from_id, to_id, link, note=note))
+
+
+@click.group("deadlines", invoke_without_command=True)
+@click.pass_context
+def deadlines(ctx) -> None:
+    """各类事件各环节的办理期限规则（不带子命令时列出）。"""
+    if ctx.invoked_subcommand is None:
+        with db.connect(ctx.obj.config) as conn:
+            for r in workflow.rules(conn, ctx.obj.config["STREET_CODE"]):
+                unit = "个工作日" if r["unit"] == "working" else "日"
+                start = "自立案/受理起算" if r["counted_from"] == "case" else "自进入本环节起算"
+                more = (
+                    f"，可延期 {r['extend_times']} 次、每次至多 {r['extend_days']} 日"
+                    if (r["extend_times"])
+                    else ""
+                )
+                click.echo(
+                    f"{r['kind_name']}·{r['status_name']}（{r['kind']}/{r['status']}）："
+                    f"{r['days']} {unit}，{start}{more}。依据：{r['basis']}"
+                )
+
+
+@deadlines.command("set")
+@click.argument("kind")
+@click.argument("status")
+@click.option("--days", type=int, required=True, help="期限长度（1～366）。")
+@click.option("--unit", type=click.Choice(["calendar", "working"]), default="calendar")
+@click.option("--counted-from", type=click.Choice(["step", "case"]), default="step")
+@click.option("--extend-days", type=int, default=0, help="每次延期至多多少天。")
+@click.option("--extend-times", type=int, default=0, help="可延期几次。")
+@click.option("--basis", default="", help="依据（法规条文或街道规定）。")
+@click.option("--commit", is_flag=True, help=COMMIT_HELP)
+@click.pass_obj
+def set_deadline(
+    obj, kind, status, days, unit, counted_from, extend_days, extend_times, basis, commit
+) -> None:
+    """设置本街道某类事件某环节的办理期限。"""
+    with _change(obj, commit) as conn:
+        workflow.set_rule(
+            conn,
+            obj.config["STREET_CODE"],
+            kind,
+            status,
+            days=days,
+            unit=unit,
+            counted_from=counted_from,
+            extend_days=extend_days,
+            extend_times=extend_times,
+            basis=basis,
+        )
+        click.echo(f"{kind}/{status}：{days} {'个工作日' if unit == 'working' else '日'}")
+
+
+@click.group("calendar", invoke_without_command=True)
+@click.option("--year", type=int, default=None, help="只列出这一年。")
+@click.pass_context
+def calendar(ctx, year) -> None:
+    """本街道的节假日与调休上班日（不带子命令时列出）。"""
+    if ctx.invoked_subcommand is None:
+        with db.connect(ctx.obj.config) as conn:
+            for r in workflow.calendar(conn, ctx.obj.config["STREET_CODE"], year):
+                click.echo(f"{r['day']}  {KINDS[r['kind']]}  {r['name']}")
+
+
+@calendar.command("set")
+@click.argument("day")
+@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("name")
+@click.option("--commit", is_flag=True, help=COMMIT_HELP)
+@click.pass_obj
+def set_day(obj, day, kind, name, commit) -> None:
+    """登记一天：holiday（放假）或 workday（周末调休上班），NAME 为节日名称。"""
+    with _change(obj, commit) as conn:
+        workflow.set_days(
+            conn, obj.config["STREET_CODE"], [(timewindow.parse_day(day, "日期"), kind, name)]
+        )
+        click.echo(f"{day}：{KINDS[kind]}（{name}）")
+
+
+@calendar.command("unset")
+@click.argument("day")
+@click.option("--commit", is_flag=True, help=COMMIT_HELP)
+@click.pass_obj
+def unset_day(obj, day, commit) -> None:
+    """取消一天的登记，恢复为普通的工作日或周末。"""
+    with _change(obj, commit) as conn:
+        n = workflow.unset_days(
+            conn, obj.config["STREET_CODE"], [timewindow.parse_day(day, "日期")]
+        )
+        click.echo(f"取消了 {n} 条登记。")
+
+
+@calendar.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--commit", is_flag=True, help=COMMIT_HELP)
+@click.pass_obj
+def import_days(obj, path: Path, commit) -> None:
+    """从 CSV 导入节假日（三列：day,kind,name；kind 为 holiday 或 workday）。"""
+    days = read_days(path)
+    with _change(obj, commit) as conn:
+        workflow.set_days(conn, obj.config["STREET_CODE"], days)
+        click.echo(f"{len(days)} 天：{path.name}")
+
+
+def read_days(path: Path) -> list[tuple]:
+    """Calendar entries from a CSV file (day, kind, name), each line checked."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput("文件不是 UTF-8 编码，请另存为 CSV UTF-8 后再导入。") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows or [c.strip() for c in rows[0]] != ["day", "kind", "name"]:
+        raise BadInput("第一行应为列名：day,kind,name")
+    days = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != 3:
+            raise BadInput(f"第 {line} 行应有 3 列（day,kind,name），实有 {len(row)} 列")
+        day, kind, name = (c.strip() for c in row)
+        if kind not in KINDS:
+            raise BadInput(f"第 {line} 行：kind 只能是 holiday（放假）或 workday（调休上班）")
+        days.append((timewindow.parse_day(day, f"第 {line} 行的日期"), kind, name))
+    if not days:
+        raise BadInput("文件中没有任何日期。")
+    return days
