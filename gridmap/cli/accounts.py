@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from gridmap.accounts import passwords
+from gridmap.accounts import passwords, policy
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.data import accounts, audit, streets
 from gridmap.store import db
@@ -71,9 +71,7 @@ def list_cmd(obj) -> None:
 
 @accounts_group.command("create")
 @click.argument("username")
-@click.option(
-    "--role", required=True, type=click.Choice(["chain", "center", "planner", "admin", "auditor"])
-)
+@click.option("--role", required=True, type=click.Choice(list(policy.ROLES)))
 @click.option("--person", "person_id", type=int, default=None, help="所属人员的编号。")
 @click.pass_obj
 def create_cmd(obj, username: str, role: str, person_id: int | None) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import psycopg
 
+from gridmap.accounts import policy
 from gridmap.accounts.scope import Scope
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.data.dberrors import refusals
@@ -144,18 +145,16 @@ def _update(conn, street_code: str, account_id: int, change: str, params: dict) 
 
 
 def scope_of(conn: psycopg.Connection, account: dict, at: datetime) -> Scope:
-    """What the account may see at ``at``: the whole street for the center and for planners
-    (without the center's duties); for the chain, the areas of the person's assignments in
-    force then (none once they have left)."""
+    """What the account may see at ``at``, as the policy's table says its kind of account sees:
+    the whole street (the center; planners without the center's duties), or the areas of the
+    person's assignments in force then (the chain; none once they have left)."""
     street = account["street_code"]
-    if account["role"] == "center":
+    kind = policy.role(account["role"]).scope
+    if kind == policy.STREET:
         return Scope.street(street)
-    if account["role"] == "planner":
-        # A plan is the street's division: a planner reads the whole street (counts of
-        # incidents for the workload, people to name as grid members) and makes no move of a
-        # case's workflow.
+    if kind == policy.STREET_READ:
         return Scope(street, whole=True, label="全街道")
-    if account["role"] != "chain" or account["person_id"] is None:
+    if kind != policy.ASSIGNMENTS or account["person_id"] is None:
         return Scope.of_areas(street, {})
     rows = conn.execute(
         """SELECT r.scope AS level, array_agg(DISTINCT a.scope_code) AS codes,

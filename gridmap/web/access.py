@@ -1,36 +1,52 @@
-"""Who may use each route, declared on the route itself, and enforced in one place.
+"""Which action each route performs, declared on the route itself, and enforced in one place.
 
-Every view declares its rule with :func:`allow` (the account roles that may use it) or
+Every view declares the action it performs with :func:`requires` (one of
+gridmap.accounts.policy.ACTIONS; the policy's table says which kinds of account may take it) or
 :func:`public` (reachable without signing in: the sign-in page, static assets). A route
 without a rule is refused to everyone (and tests/test_access.py fails), so that a new route
 cannot be open by forgetting. What a permitted person then sees within a route is their
-scope (gridmap.web.users.scope), passed to the data layer.
+scope (gridmap.web.users.scope), passed to the services.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
+from gridmap.accounts import policy
 from gridmap.core.errors import Forbidden, SignInRequired
 
-ROLES = ("chain", "center", "planner", "admin", "auditor")
-PUBLIC = frozenset({"*"})
+
+@dataclass(frozen=True)
+class Rule:
+    """A route's rule: the action it performs (None: open to everyone), and the setting that,
+    when true, opens it to everyone too."""
+
+    action: str | None
+    public_if: str = ""
+
+    def allows(self, role_code: str | None, config) -> bool:
+        if self.action is None or (self.public_if and config.get(self.public_if)):
+            return True
+        return role_code is not None and policy.allows(role_code, self.action)
+
+
+PUBLIC = Rule(None)
 # Flask's own endpoints, public by nature.
 PUBLIC_ENDPOINTS = {"static"}
 # What a person who must first set their own password may still reach.
 OWN_PASSWORD = ("signin.password", "signin.set_password", "signin.signout")
 
 
-def allow(*roles: str) -> Callable:
-    unknown = set(roles) - set(ROLES)
-    if unknown or not roles:
-        raise ValueError(f"unknown or missing roles: {sorted(unknown)}")
+def requires(action: str) -> Callable:
+    if action not in policy.ACTIONS:
+        raise ValueError(f"unknown action: {action!r}")
 
     def mark(view: Callable) -> Callable:
-        view.access = frozenset(roles)
+        view.access = Rule(action)
         return view
 
     return mark
@@ -41,26 +57,18 @@ def public(view: Callable) -> Callable:
     return view
 
 
-class PublicIf(frozenset):
-    """The roles that may use a route, which becomes public when a setting says so."""
-
-    setting: str = ""
-
-
-def public_if(setting: str, *roles: str) -> Callable:
-    """Public when ``setting`` is true (off by default), else for ``roles``."""
-    allow(*roles)  # the same check of the roles' names
-    rule = PublicIf(roles)
-    rule.setting = setting
+def public_if(setting: str, action: str) -> Callable:
+    """Public when ``setting`` is true (off by default), else for those who may take ``action``."""
+    requires(action)  # the same check of the action's name
 
     def mark(view: Callable) -> Callable:
-        view.access = rule
+        view.access = Rule(action, setting)
         return view
 
     return mark
 
 
-def rule_of(app: Flask, endpoint: str) -> frozenset | None:
+def rule_of(app: Flask, endpoint: str) -> Rule | None:
     if endpoint in PUBLIC_ENDPOINTS:
         return PUBLIC
     view = app.view_functions.get(endpoint)
@@ -81,7 +89,7 @@ def _enforce():
     rule = rule_of(current_app, request.endpoint)
     if rule is None:
         raise Forbidden("此地址没有声明访问规则，已拒绝访问。")
-    if rule is PUBLIC or (isinstance(rule, PublicIf) and current_app.config.get(rule.setting)):
+    if rule.allows(None, current_app.config):
         return None
     if not current_user.is_authenticated:
         expired = g.get("session_expired", False)
@@ -92,20 +100,6 @@ def _enforce():
         if _wants_page():
             return redirect(url_for("signin.password"))
         raise Forbidden("请先设置您自己的密码，再使用其他功能。")
-    if current_user.role not in rule:
+    if not rule.allows(current_user.role, current_app.config):
         raise Forbidden("您的账号无权使用此功能。")
     return None
-
-
-def home_of(role: str, duties: frozenset[str] = frozenset()) -> str:
-    """Where a role lands after signing in: a grid member on their phone page (我的网格), the
-    rest of the chain on their area's page (我的责任区)."""
-    if role == "chain" and "grid_member" in duties:
-        return "field.page"
-    return {
-        "center": "center.page",
-        "chain": "center.page",
-        "planner": "planner.index",
-        "admin": "admin.accounts_page",
-        "auditor": "audit.page",
-    }[role]

@@ -68,13 +68,13 @@ def _accounts_page(message: str = "", issued: dict | None = None, status: int = 
 
 
 @bp.get("/")
-@access.allow("admin")
+@access.requires("manage_accounts")
 def accounts_page():
     return _accounts_page()
 
 
 @bp.post("/accounts")
-@access.allow("admin")
+@access.requires("manage_accounts")
 def create_account():
     try:
         username = _form("username", "用户名", 32).lower()
@@ -93,7 +93,7 @@ def create_account():
 
 
 @bp.post("/accounts/<int:account_id>/<any(disable, enable, reset):action>")
-@access.allow("admin")
+@access.requires("manage_accounts")
 def change_account(account_id: int, action: str):
     issued = None
     try:
@@ -131,7 +131,7 @@ def _people_page(message: str = "", status: int = 200):
 
 
 @bp.get("/people")
-@access.allow("admin")
+@access.requires("manage_accounts")
 def people_page():
     return _people_page()
 
@@ -148,7 +148,7 @@ def _on_people_page(work) -> tuple:
 
 
 @bp.post("/people")
-@access.allow("admin")
+@access.requires("manage_accounts")
 def add_person():
     def work(conn) -> str:
         name = _form("name", "姓名", 50)
@@ -167,7 +167,7 @@ def add_person():
 
 
 @bp.post("/people/<int:person_id>/leave")
-@access.allow("admin")
+@access.requires("manage_accounts")
 def person_leaves(person_id: int):
     def work(conn) -> str:
         at = _moment("at", "离任日期")
@@ -179,7 +179,7 @@ def person_leaves(person_id: int):
 
 
 @bp.post("/assignments")
-@access.allow("admin")
+@access.requires("manage_accounts")
 def add_assignment():
     def work(conn) -> str:
         person_id = _number("person_id", "人员编号")
@@ -194,7 +194,7 @@ def add_assignment():
 
 
 @bp.post("/assignments/<int:assignment_id>/end")
-@access.allow("admin")
+@access.requires("manage_accounts")
 def end_assignment(assignment_id: int):
     def work(conn) -> str:
         at = _moment("at", "截止日期")

@@ -21,7 +21,7 @@ CRS = coords.SYSTEMS
 
 
 @bp.get("/locate")
-@access.allow("center", "chain", "planner")
+@access.requires("locate")
 def locate_point():
     """``GET /api/locate?lon=..&lat=..[&at=ISO-date][&crs=gcj02|bd09]``."""
     lon, lat = params.single(request.args, "lon"), params.single(request.args, "lat")
@@ -55,7 +55,7 @@ LAYERS = {"grids": "网格，默认", "cells": "500 米格网中显著的格子"
 
 
 @bp.get("/hotspots")
-@access.allow("center", "chain")
+@access.requires("see_incidents")
 def hotspots():
     """Hot and cold spots per grid (or per fishnet cell, ``layer=cells``) as GeoJSON, for the
     same filters as the governance center's page."""
@@ -99,7 +99,7 @@ def hotspots():
 
 
 @bp.get("/map/incidents")
-@access.allow("center", "chain")
+@access.requires("see_incidents")
 def incidents_in_view():
     """Incidents in a map view (``bbox=west,south,east,north``, ``zoom``) for the same filters.
 

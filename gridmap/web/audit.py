@@ -18,7 +18,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 @bp.get("/")
-@access.allow("auditor")
+@access.requires("read_audit")
 def page():
     with db.connection() as conn:
         actions = audit.actions(conn)

@@ -21,7 +21,6 @@ from gridmap.web import access, users
 from gridmap.web.signin import origin
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-HANDLERS = ("center", "chain")
 UNKNOWN = "没有这个案件，或它不在您的负责范围内。"
 
 
@@ -44,7 +43,7 @@ def _load(conn, incident_id: int) -> tuple[dict, list[dict]]:
 
 
 @bp.get("/<int:incident_id>")
-@access.allow(*HANDLERS)
+@access.requires("see_incidents")
 def page(incident_id: int):
     with db.connection() as conn:
         case, events = _load(conn, incident_id)
@@ -53,7 +52,7 @@ def page(incident_id: int):
 
 
 @bp.post("/<int:incident_id>/personal")
-@access.allow(*HANDLERS)
+@access.requires("see_personal_data")
 def personal(incident_id: int):
     with db.connection() as conn:  # one transaction: the read and its audit record
         case, events = _load(conn, incident_id)

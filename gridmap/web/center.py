@@ -52,7 +52,7 @@ def analyse(conn, f: filters.Filters, detail: bool = True) -> Analysis:
 
 
 @bp.get("/")
-@access.allow("center", "chain")
+@access.requires("see_incidents")
 def page():
     street_code = current_app.config["STREET_CODE"]
     scope = users.scope()

@@ -28,7 +28,7 @@ bp = Blueprint("field", __name__, url_prefix="/field")
 
 
 @bp.get("/")
-@access.allow("chain")
+@access.requires("use_field_page")
 def page():
     street_code = current_app.config["STREET_CODE"]
     scope = users.scope()
@@ -74,7 +74,7 @@ def page():
 
 
 @bp.get("/csrf")
-@access.allow("chain")
+@access.requires("use_field_page")
 def csrf():
     """A fresh CSRF token for the outbox: a page opened from the device's cache may carry a
     token that is no longer good."""

@@ -24,7 +24,6 @@ from gridmap.store import db
 from gridmap.web import access, reference, users
 
 bp = Blueprint("incidents_api", __name__, url_prefix="/api/incidents")
-FIELD = ("chain", "center")
 UNKNOWN = "没有这个事件，或它不在您的负责范围内。"
 
 
@@ -36,7 +35,7 @@ def _body() -> dict:
 
 
 @bp.post("/preview")
-@access.allow(*FIELD)
+@access.requires("report")
 def preview():
     """Where a pin would land, who answers for it, and similar incidents nearby; stores nothing."""
     now = datetime.now(UTC)
@@ -53,7 +52,7 @@ def preview():
 
 
 @bp.post("")
-@access.allow(*FIELD)
+@access.requires("report")
 def create():
     now = datetime.now(UTC)
     with db.connection() as conn:
@@ -71,7 +70,7 @@ def create():
 
 
 @bp.get("")
-@access.allow(*FIELD)
+@access.requires("see_incidents")
 def list_incidents():
     """The scope's incidents as data, one keyset page at a time: ``state`` (open, closed, all),
     ``kind``, ``category``, ``grid``, ``light``, ``from``/``to`` (days of occurrence),
@@ -93,7 +92,7 @@ def list_incidents():
 
 
 @bp.get("/<int:incident_id>")
-@access.allow(*FIELD)
+@access.requires("see_incidents")
 def read(incident_id: int):
     """A case as data: its state, light and deadline, history and parties (masked)."""
     scope = users.scope()
@@ -122,7 +121,7 @@ def read(incident_id: int):
 
 
 @bp.post("/<int:incident_id>/transition")
-@access.allow(*FIELD)
+@access.requires("move_case")
 def transition(incident_id: int):
     """``{"to": "resolved", "reason": "…", "expected": "found"}``: one step of the workflow,
     if the person's duties allow it."""
@@ -159,7 +158,7 @@ def transition(incident_id: int):
 
 
 @bp.post("/<int:incident_id>/notes")
-@access.allow(*FIELD)
+@access.requires("follow_up")
 def add_note(incident_id: int):
     """``{"body": "…"}``: a follow-up note on the case."""
     text = _body().get("body")
@@ -177,7 +176,7 @@ def add_note(incident_id: int):
 
 
 @bp.post("/<int:incident_id>/photos")
-@access.allow(*FIELD)
+@access.requires("follow_up")
 def add_photo(incident_id: int):
     """A photo (multipart field ``photo``), judged by its content, stored under a name the
     server chooses."""
@@ -211,7 +210,7 @@ def add_photo(incident_id: int):
 
 
 @bp.get("/<int:incident_id>/photos/<int:photo_id>")
-@access.allow(*FIELD)
+@access.requires("see_incidents")
 def photo(incident_id: int, photo_id: int):
     scope = users.scope()
     with db.connection() as conn:

@@ -22,7 +22,6 @@ from gridmap.store import db
 from gridmap.web import access, reference
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
-READERS = ("chain", "center", "planner", "admin", "auditor")
 STATUS = {"open": "在办", "closed": "已办结"}
 MAX_RESULTS = 1000
 
@@ -32,7 +31,7 @@ def code_of(kind: str, category: str) -> str:
 
 
 @bp.get("/services.json")
-@access.public_if("OPEN311_PUBLIC", *READERS)
+@access.public_if("OPEN311_PUBLIC", "read_open311")
 def services():
     with db.connection() as conn:
         ref = reference.of(conn)
@@ -58,7 +57,7 @@ def _service(kind: str, category: str, name: str, group: str) -> dict:
 
 
 @bp.get("/requests.json")
-@access.public_if("OPEN311_PUBLIC", *READERS)
+@access.public_if("OPEN311_PUBLIC", "read_open311")
 def requests_list():
     now = datetime.now(UTC)
     start = params.moment(request.args, "start_date", "start_date") or now - timedelta(days=90)
@@ -77,7 +76,7 @@ def requests_list():
 
 
 @bp.get("/requests/<int:incident_id>.json")
-@access.public_if("OPEN311_PUBLIC", *READERS)
+@access.public_if("OPEN311_PUBLIC", "read_open311")
 def request_one(incident_id: int):
     earliest = datetime.combine(datetime(2000, 1, 1), time(), LOCAL)
     with db.connection() as conn:

@@ -16,7 +16,7 @@ bp = Blueprint("overview", __name__)
 
 
 @bp.get("/")
-@access.allow("center", "chain", "planner", "admin")
+@access.requires("see_map")
 def street_map():
     street_code = current_app.config["STREET_CODE"]
     at = parse_at(request.args.get("at"))

@@ -42,7 +42,7 @@ def _street() -> str:
 
 
 @bp.get("/")
-@access.allow("planner")
+@access.requires("see_plans")
 def index():
     with db.connection() as conn:
         street = streets.get(conn, _street())
@@ -60,7 +60,7 @@ def index():
 
 
 @bp.post("/plans")
-@access.allow("planner")
+@access.requires("edit_plan")
 def create():
     with db.connection() as conn:
         plan_id = plans.create(
@@ -74,7 +74,7 @@ def create():
 
 
 @bp.get("/plans/<int:plan_id>")
-@access.allow("planner")
+@access.requires("see_plans")
 def plan_page(plan_id: int, error: str | None = None, details=None, status: int = 200):
     now = datetime.now(UTC)
     with db.connection() as conn:
@@ -115,14 +115,14 @@ def _act(plan_id: int, action) -> Response:
 
 @bp.get("/plans/<int:plan_id>/<any(publish, cancel, duplicate, import):step>")
 @bp.get("/plans/<int:plan_id>/villages/<village>/import", defaults={"step": "import"})
-@access.allow("planner")
+@access.requires("see_plans")
 def action_address(plan_id: int, step: str, village: str = ""):
     """An action's address opened or reloaded: back to the plan (actions are forms)."""
     return redirect(url_for("planner.plan_page", plan_id=plan_id))
 
 
 @bp.post("/plans/<int:plan_id>/publish")
-@access.allow("planner")
+@access.requires("publish_plan")
 def publish(plan_id: int):
     def run(conn):
         day = params.day(request.form, "effective", "生效日期")  # empty: now
@@ -134,7 +134,7 @@ def publish(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/cancel")
-@access.allow("planner")
+@access.requires("publish_plan")
 def cancel(plan_id: int):
     def run(conn):
         plan_release.cancel(conn, users.scope(), plan_id, current_user.account)
@@ -144,7 +144,7 @@ def cancel(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/duplicate")
-@access.allow("planner")
+@access.requires("edit_plan")
 def duplicate(plan_id: int):
     def run(conn):
         name = request.form.get("name", "").strip()
@@ -156,14 +156,14 @@ def duplicate(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/import")
-@access.allow("planner")
+@access.requires("edit_plan")
 def import_any(plan_id: int):
     """Import a file for the village chosen on the form (one the plan has not changed yet)."""
     return import_file(plan_id, request.form.get("village", ""))
 
 
 @bp.post("/plans/<int:plan_id>/villages/<village>/import")
-@access.allow("planner")
+@access.requires("edit_plan")
 def import_file(plan_id: int, village: str):
     def run(conn):
         upload = request.files.get("file")
@@ -186,7 +186,7 @@ def import_file(plan_id: int, village: str):
 
 
 @bp.get("/plans/<int:plan_id>/villages/<village>/export")
-@access.allow("planner")
+@access.requires("see_plans")
 def export(plan_id: int, village: str):
     with db.connection() as conn:
         data, mimetype, filename = plan_io.export(
@@ -200,7 +200,7 @@ def export(plan_id: int, village: str):
 
 
 @bp.get("/plans/<int:plan_id>/villages/<village>")
-@access.allow("planner")
+@access.requires("see_plans")
 def editor(plan_id: int, village: str):
     """The village's editor; its script reads the draft from the JSON API."""
     now = datetime.now(UTC)
@@ -231,7 +231,7 @@ def editor(plan_id: int, village: str):
 
 
 @bp.get("/divisions")
-@access.allow("planner")
+@access.requires("see_plans")
 def compare():
     """Two divisions side by side (an earlier one and the one in force, by default)."""
     with db.connection() as conn:

@@ -76,7 +76,7 @@ def _answer(conn, d: plans.Draft, extra: dict | None = None) -> dict:
 
 
 @bp.get("/<int:plan_id>/villages/<village>")
-@access.allow("planner")
+@access.requires("see_plans")
 def village_draft(plan_id: int, village: str):
     """The village's draft: grids, units as GeoJSON, the table, problems, and the people who
     may be named grid members."""
@@ -128,7 +128,7 @@ def village_draft(plan_id: int, village: str):
 
 
 @bp.post("/<int:plan_id>/villages/<village>/check")
-@access.allow("planner")
+@access.requires("edit_plan")
 def check(plan_id: int, village: str):
     """The table and every problem of what the page holds now; stores nothing."""
     with db.connection() as conn:
@@ -137,7 +137,7 @@ def check(plan_id: int, village: str):
 
 
 @bp.post("/<int:plan_id>/villages/<village>/save")
-@access.allow("planner")
+@access.requires("edit_plan")
 def save(plan_id: int, village: str):
     with db.connection() as conn:
         base, new = _read(conn, plan_id, village, _body())
@@ -146,7 +146,7 @@ def save(plan_id: int, village: str):
 
 
 @bp.post("/<int:plan_id>/villages/<village>/suggest")
-@access.allow("planner")
+@access.requires("edit_plan")
 def suggest(plan_id: int, village: str):
     """A suggested rebalance: each unit's grid after the fewest moves found (not applied)."""
     with db.connection() as conn:
@@ -164,7 +164,7 @@ def suggest(plan_id: int, village: str):
 
 
 @bp.post("/<int:plan_id>/villages/<village>/cut")
-@access.allow("planner")
+@access.requires("edit_plan")
 def cut(plan_id: int, village: str):
     """Cut one unit of the page's draft in two along a drawn line (gridmap.planner.unitedit)."""
     body = _body()

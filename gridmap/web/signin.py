@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from gridmap.accounts import passwords
+from gridmap.accounts import passwords, policy
 from gridmap.core.errors import BadInput
 from gridmap.data import accounts, audit
 from gridmap.store import db
@@ -118,7 +118,7 @@ def submit():
 def _home() -> str:
     """Where the signed-in person lands: by their kind of account and the duties in force."""
     g.pop("scope", None)  # computed afresh for the person just signed in
-    return url_for(access.home_of(current_user.role, users.scope().duties))
+    return url_for(policy.home(current_user.role, users.scope().duties))
 
 
 def _safe_next(target: str) -> str:
@@ -132,7 +132,7 @@ def _safe_next(target: str) -> str:
 
 
 @bp.post("/signout")
-@access.allow(*access.ROLES)
+@access.requires("own_account")
 def signout():
     with db.connection() as conn:
         audit.record(
@@ -143,13 +143,13 @@ def signout():
 
 
 @bp.get("/account/password")
-@access.allow(*access.ROLES)
+@access.requires("own_account")
 def password():
     return render_template("password.html", message="", first=current_user.must_set_password)
 
 
 @bp.post("/account/password")
-@access.allow(*access.ROLES)
+@access.requires("own_account")
 def set_password():
     account = current_user.account
     current = request.form.get("current", "")[:MAX_FIELD]

@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from flask import Flask, current_app, g, session
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 
+from gridmap.accounts import policy
 from gridmap.accounts.scope import Scope
+from gridmap.core.errors import SignInRequired
 from gridmap.data import accounts
 from gridmap.store import db
 
@@ -59,7 +61,8 @@ def _viewer() -> dict:
     """The signed-in user for templates, only if already loaded for this request: an error page
     (the database away) must render without asking the database again."""
     user = g.get("_login_user")
-    return {"viewer": user if user is not None and user.is_authenticated else None}
+    viewer = user if user is not None and user.is_authenticated else None
+    return {"viewer": viewer, "menu": policy.menu(viewer.role) if viewer else ()}
 
 
 @login_manager.user_loader
@@ -101,6 +104,13 @@ def _session_limits() -> None:
         g.session_expired = True
         return
     session["seen"] = now
+
+
+def actor() -> policy.Actor:
+    """Who is asking in this request: their kind of account, their scope and their account."""
+    if not current_user.is_authenticated:
+        raise SignInRequired("请先登录。")
+    return policy.Actor(policy.role(current_user.role), scope(), current_user.account)
 
 
 def scope() -> Scope:
