@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.publish_setup import SCOPE, STREET, add_incidents, street_plan  # noqa: E402
+from gridmap.accounts.policy import Actor  # noqa: E402
 
 # --- publishing a street-wide plan --------------------------------------------------------
 
@@ -154,7 +155,7 @@ def publish_once(conn, plan_id: int, account: dict, rules, steps: Steps) -> tupl
 
     with conn.transaction(force_rollback=True), steps.active():
         started = time.perf_counter()
-        result = plan_release.publish(conn, SCOPE, plan_id, None, account, rules)
+        result = plan_release.publish(conn, Actor.of(account, SCOPE), plan_id, None, rules)
         with steps.step("deferred constraints (at commit)"):
             conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
         took = time.perf_counter() - started
@@ -230,9 +231,11 @@ def committed_publish(conn, plan_id: int, account: dict, rules) -> tuple[float, 
     runs time what a planner waits for); seconds and cases handed over."""
     from gridmap.planner import release as plan_release
 
-    copy = plan_release.duplicate(conn, SCOPE, plan_id, account, "基准：全街道网格调整（提交）")
+    copy = plan_release.duplicate(
+        conn, Actor.of(account, SCOPE), plan_id, "基准：全街道网格调整（提交）"
+    )
     started = time.perf_counter()
-    result = plan_release.publish(conn, SCOPE, copy, None, account, rules)
+    result = plan_release.publish(conn, Actor.of(account, SCOPE), copy, None, rules)
     return time.perf_counter() - started, result["handed_over"]
 
 

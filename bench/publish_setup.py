@@ -19,6 +19,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gridmap.accounts.policy import Actor  # noqa: E402
 from gridmap.accounts.scope import Scope  # noqa: E402
 from gridmap.planner.rebalance import neighbours  # noqa: E402
 
@@ -62,7 +63,7 @@ def street_plan(conn, account: dict, rules) -> dict:
     from gridmap.data import plans as plan_store
     from gridmap.planner import plans
 
-    plan_id = plans.create(conn, SCOPE, "基准：全街道网格调整", account)
+    plan_id = plans.create(conn, Actor.of(account, SCOPE), "基准：全街道网格调整")
     division = areas.in_force(conn, STREET, datetime.now(UTC))
     out = {"plan_id": plan_id, "villages": 0, "moved": 0, "renamed": 0, "fixed": []}
     for village in plan_store.villages_in_force(conn, division["id"]):
@@ -75,7 +76,9 @@ def street_plan(conn, account: dict, rules) -> dict:
         else:
             grids[0]["name"] = f"{grids[0]['name']}（调整）"[:50]
         body = {"grids": grids, "units": [{"code": c, "grid": g} for c, g in grid_of.items()]}
-        _revision, check = plans.save(conn, SCOPE, base, plans.content(base, body), account, rules)
+        _revision, check = plans.save(
+            conn, Actor.of(account, SCOPE), base, plans.content(base, body), rules
+        )
         blocking = [p for p in check.problems if p.kind in plans.BLOCKING]
         if blocking:  # a problem of the demo's, not of the bench: say so, then mend the plan
             out["fixed"] += [f"{village['name']}: {p.message}" for p in blocking]
@@ -91,7 +94,7 @@ def street_plan(conn, account: dict, rules) -> dict:
                     for c, g in zip(base.units["code"], base.units["grid_code"], strict=True)
                 ],
             }
-            plans.save(conn, SCOPE, again, plans.content(again, body), account, rules)
+            plans.save(conn, Actor.of(account, SCOPE), again, plans.content(again, body), rules)
             move = None
         out["villages"] += 1
         out["moved" if move is not None else "renamed"] += 1

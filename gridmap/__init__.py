@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         field,
         incidents_api,
+        jsonout,
         open311,
         overview,
         planner,
@@ -46,12 +47,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder="web/templates",
     )
     app.config.update(config.load(test_config))
-    app.json.ensure_ascii = False
+    app.json = jsonout.BeijingJSON(app)
     app.jinja_env.filters["local"] = clock.local
     app.jinja_env.filters["day"] = lambda v: clock.local(v).strftime("%Y-%m-%d") if v else ""
     app.jinja_env.filters["minute"] = lambda v: (
         clock.local(v).strftime("%Y-%m-%d %H:%M") if v else ""
     )
+    if app.config["DEMO"]:  # the demo's one way in: its accounts listed on the sign-in page
+        from gridmap.demo import accounts as demo_accounts
+
+        app.extensions["gridmap.sign_in_accounts"] = demo_accounts.listed
     db.init_app(app)
     app.extensions["gridmap.placement"] = Placement()
     app.extensions["gridmap.analyst"] = Analyst()

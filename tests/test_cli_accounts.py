@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from gridmap.accounts import passwords
 from gridmap.cli import main as cli
-from gridmap.cli.accounts import admin_password_changed
 from gridmap.data import accounts
+from gridmap.people.staffing import admin_password_changed
 from tests import small_street as st
 
 from .test_cluster import env_for

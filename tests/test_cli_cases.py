@@ -26,14 +26,33 @@ def an_open_dispute(conn) -> int:
 
 def test_a_move_is_a_dry_run_unless_committed(settings, demo_loaded, conn):
     case = an_open_dispute(conn)
-    dry = run(["case", "move", str(case), "mediating"], settings)
+    dry = run(["case", "move", str(case), "mediating", "--as-owner"], settings)
     assert (
         dry.exit_code == 0 and "未保存" in dry.output and '"to_status": "mediating"' in dry.output
     )
     status = conn.execute("SELECT status FROM incident WHERE id = %s", (case,)).fetchone()
     assert status["status"] == "found"
-    bad = CliRunner().invoke(cli.main, ["case", "move", str(case), "closed"], env=env_for(settings))
+    bad = CliRunner().invoke(
+        cli.main, ["case", "move", str(case), "closed", "--as-owner"], env=env_for(settings)
+    )
     assert bad.exit_code == 1 and "没有「closed」这个状态" in bad.output
+
+
+def test_a_move_says_who_makes_it_and_is_held_to_their_duties(settings, demo_loaded, conn):
+    """The console cannot do what the page refuses the same person, unless it says it acts as
+    the owner."""
+    case = an_open_dispute(conn)
+    nobody = run(["case", "move", str(case), "mediating"], settings)
+    assert nobody.exit_code == 1 and "--as-owner" in nobody.output
+    auditor = run(["case", "move", str(case), "mediating", "--user", "auditor"], settings)
+    assert auditor.exit_code == 1 and "审计员账号无权办理事件" in auditor.output
+    center = run(["case", "move", str(case), "mediating", "--user", "center"], settings)
+    assert center.exit_code == 0 and '"to_status": "mediating"' in center.output
+    backdated = run(
+        ["case", "move", str(case), "mediating", "--user", "center", "--at", "2026-01-05"],
+        settings,
+    )
+    assert backdated.exit_code == 1 and "须以 --as-owner" in backdated.output
 
 
 def test_show_prints_the_history_and_the_light(settings, demo_loaded, conn):

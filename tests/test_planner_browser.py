@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gridmap.accounts.policy import Actor
 from gridmap.accounts.scope import Scope
 from gridmap.core import clock
 from gridmap.data import plans as store
@@ -33,7 +34,7 @@ def new_plan(conn, street_code: str, username: str = "planner") -> int:
     from gridmap.data import accounts
 
     account = accounts.by_username(conn, street_code, username)
-    plan_id = plans.create(conn, Scope.street(street_code), "网格调整", account)
+    plan_id = plans.create(conn, Actor.of(account, Scope.street(street_code)), "网格调整")
     conn.commit()
     return plan_id
 

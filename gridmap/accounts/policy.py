@@ -136,6 +136,11 @@ class Actor:
     def owner(cls, street_code: str) -> Actor:
         return cls(OWNER, Scope.street(street_code))
 
+    @classmethod
+    def of(cls, account: dict, scope: Scope) -> Actor:
+        """The account acting within ``scope`` (gridmap.data.accounts.scope_of gives its own)."""
+        return cls(ROLES[account["role"]], scope, account)
+
     @property
     def street_code(self) -> str:
         return self.scope.street_code

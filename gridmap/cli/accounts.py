@@ -1,28 +1,25 @@
 """``gridmap accounts``: the administrator's account on a new server, and accounts from the
-command line (the administration page does the same for a signed-in administrator).
+command line (the administration page does the same for a signed-in administrator, through the
+same gridmap.people.staffing).
 
-A one-time password is printed once; its owner sets their own at the next sign-in. Every
-change is in the audit log, under the name ``cli``.
+These commands are the console's: they act as the owner (there may be no administrator yet),
+and every change is in the audit log under the name ``cli``. A one-time password is printed
+once; its owner sets their own at the next sign-in.
 """
 
 from __future__ import annotations
 
 import click
 
-from gridmap.accounts import passwords, policy
-from gridmap.core.errors import BadInput, NotFound
-from gridmap.data import accounts, audit, streets
+from gridmap.accounts import policy
+from gridmap.people import staffing
 from gridmap.store import db
 
-ADMIN = "admin"
 
-
-def _street(obj) -> str:
-    code = obj.config["STREET_CODE"]
-    with db.connect(obj.config) as conn:
-        if streets.get(conn, code) is None:
-            raise NotFound(f"街道 {code} 尚无数据：请先导入街道的划分（或运行 gridmap demo）。")
-    return code
+def _console(conn, obj) -> policy.Actor:
+    street = obj.config["STREET_CODE"]
+    staffing.street_exists(conn, street)
+    return policy.Actor.owner(street)
 
 
 def _issue(username: str, one_time: str) -> None:
@@ -39,34 +36,21 @@ def accounts_group() -> None:
 @click.pass_obj
 def admin_cmd(obj) -> None:
     """创建系统管理员账号 admin（已有则重置其密码），打印一次性密码。"""
-    street = _street(obj)
-    one_time = passwords.one_time()
-    digest = passwords.hash_password(one_time)
     with db.connect(obj.config) as conn:
-        account = accounts.by_username(conn, street, ADMIN)
-        if account is None:
-            accounts.create(conn, street, ADMIN, "admin", None, digest)
-            audit.record(conn, street, "account_created", None, username="cli", detail=ADMIN)
-        else:
-            accounts.reset(conn, street, account["id"], digest)
-            audit.record(conn, street, "password_reset", None, username="cli", detail=ADMIN)
+        one_time = staffing.administrator(conn, _console(conn, obj))
         conn.commit()
-    _issue(ADMIN, one_time)
+    _issue(staffing.ADMIN, one_time)
 
 
 @accounts_group.command("list")
 @click.pass_obj
 def list_cmd(obj) -> None:
     """列出全部账号。"""
-    street = _street(obj)
     with db.connect(obj.config) as conn:
-        for a in accounts.listing(conn, street):
-            state = (
-                "已停用" if a["disabled_at"] else ("待设密码" if a["must_set_password"] else "正常")
-            )
-            click.echo(
-                f"{a['username']:<16} {a['role_name']:<8} {a['person_name'] or '—':<8} {state}"
-            )
+        listed = staffing.account_listing(conn, _console(conn, obj))["accounts"]
+    for a in listed:
+        state = "已停用" if a["disabled_at"] else ("待设密码" if a["must_set_password"] else "正常")
+        click.echo(f"{a['username']:<16} {a['role_name']:<8} {a['person_name'] or '—':<8} {state}")
 
 
 @accounts_group.command("create")
@@ -76,13 +60,8 @@ def list_cmd(obj) -> None:
 @click.pass_obj
 def create_cmd(obj, username: str, role: str, person_id: int | None) -> None:
     """新建账号，打印一次性密码。"""
-    street = _street(obj)
-    one_time = passwords.one_time()
     with db.connect(obj.config) as conn:
-        accounts.create(
-            conn, street, username.lower(), role, person_id, passwords.hash_password(one_time)
-        )
-        audit.record(conn, street, "account_created", None, username="cli", detail=username)
+        one_time = staffing.create_account(conn, _console(conn, obj), username, role, person_id)
         conn.commit()
     _issue(username.lower(), one_time)
 
@@ -92,13 +71,13 @@ def create_cmd(obj, username: str, role: str, person_id: int | None) -> None:
 @click.pass_obj
 def reset_cmd(obj, username: str) -> None:
     """重置账号密码（其所有会话随即失效），打印一次性密码。"""
-    street = _street(obj)
-    one_time = passwords.one_time()
     with db.connect(obj.config) as conn:
-        accounts.reset(conn, street, _id(conn, street, username), passwords.hash_password(one_time))
-        audit.record(conn, street, "password_reset", None, username="cli", detail=username)
+        actor = _console(conn, obj)
+        account, one_time = staffing.reset(
+            conn, actor, staffing.by_username(conn, actor, username)["id"]
+        )
         conn.commit()
-    _issue(username, one_time)
+    _issue(account["username"], one_time)
 
 
 @accounts_group.command("disable")
@@ -118,23 +97,9 @@ def enable_cmd(obj, username: str) -> None:
 
 
 def _set_disabled(obj, username: str, disabled: bool) -> None:
-    street = _street(obj)
     with db.connect(obj.config) as conn:
-        accounts.set_disabled(conn, street, _id(conn, street, username), disabled)
-        action = "account_disabled" if disabled else "account_enabled"
-        audit.record(conn, street, action, None, username="cli", detail=username)
+        actor = _console(conn, obj)
+        account = staffing.by_username(conn, actor, username)
+        staffing.set_disabled(conn, actor, account["id"], disabled)
         conn.commit()
     click.echo(f"账号 {username} 已{'停用' if disabled else '启用'}。")
-
-
-def _id(conn, street: str, username: str) -> int:
-    account = accounts.by_username(conn, street, username.lower())
-    if account is None:
-        raise BadInput(f"没有账号 {username}。")
-    return account["id"]
-
-
-def admin_password_changed(conn, street: str) -> bool:
-    """Whether the administrator has set their own password (production safety)."""
-    account = accounts.by_username(conn, street, ADMIN)
-    return account is not None and not account["must_set_password"]

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import click
 
-from gridmap.accounts.scope import Scope
+from gridmap.accounts import policy
+from gridmap.cases import service
+from gridmap.cli import acting
 from gridmap.core import timewindow
 from gridmap.core.clock import iso_local
-from gridmap.core.errors import BadInput, NotFound
-from gridmap.data import incidents as incident_data
-from gridmap.data import links as link_data
+from gridmap.core.errors import BadInput
 from gridmap.data import workflow
 from gridmap.store import db
 
@@ -62,61 +62,63 @@ def case() -> None:
 @click.pass_obj
 def show(obj, incident_id: int) -> None:
     """显示事件、其办理期限与红黄绿灯、流转记录和关联。"""
-    street = obj.config["STREET_CODE"]
     with db.connect(obj.config) as conn:
-        row = incident_data.get(conn, Scope.street(street), incident_id)
-        if row is None:
-            raise NotFound(f"事件 {incident_id} 不存在")
-        _print(
-            {
-                "incident": row,
-                "clock": workflow.clock(conn, street, incident_id, timewindow.now()),
-                "events": workflow.events(conn, street, incident_id),
-                "links": link_data.of(conn, street, incident_id),
-            }
-        )
+        _print(service.record(conn, policy.Actor.owner(obj.config["STREET_CODE"]), incident_id))
 
 
 @case.command("move")
 @click.argument("incident_id", type=int)
 @click.argument("to_status")
 @click.option("--reason", default="", help="理由（部分流转必填）。")
-@click.option("--by", "by_person", type=int, default=None, help="办理人的人员编号。")
-@click.option("--at", default=None, help="办理时间，默认现在（补录时填写）。")
+@click.option(
+    "--by", "by_person", type=int, default=None, help="办理人的人员编号（--as-owner 补录时）。"
+)
+@click.option("--at", default=None, help="办理时间，默认现在（--as-owner 补录时填写）。")
 @click.option("--expected", default=None, help="办理人看到的当前状态；已被他人变更则拒绝。")
+@acting.options
 @click.option("--commit", is_flag=True, help=COMMIT_HELP)
 @click.pass_obj
-def move(obj, incident_id, to_status, reason, by_person, at, expected, commit) -> None:
+def move(obj, incident_id, to_status, reason, by_person, at, expected, username, as_owner, commit):
     """按流程办理一步：把事件转为 TO_STATUS（如 mediating、resolved）。"""
     when = timewindow.parse_moment(at, "办理时间") if at else None
     with _change(obj, commit) as conn:
-        event = workflow.transition(
+        actor = acting.actor(conn, obj, username, as_owner, "move_case")
+        _refuse_records(actor, by_person, when)
+        moved = service.move(
             conn,
-            obj.config["STREET_CODE"],
+            actor,
             incident_id,
             to_status,
-            at=when,
-            by_person=by_person,
             reason=reason,
             expected=expected,
+            at=when,
+            by_person=by_person,
         )
-        _print(event)
+        _print(moved["event"])
+
+
+def _refuse_records(actor, by_person, when) -> None:
+    """Work recorded as someone else's, or at another time, is the owner's to enter."""
+    if actor.role is not policy.OWNER and (by_person is not None or when is not None):
+        raise BadInput("--by 与 --at 用于补录他人办理的事项：须以 --as-owner 操作。")
 
 
 @case.command("extend")
 @click.argument("incident_id", type=int)
 @click.argument("days", type=int)
 @click.option("--reason", required=True, help="延期理由（须告知当事人）。")
-@click.option("--by", "by_person", type=int, default=None, help="批准人的人员编号。")
+@click.option(
+    "--by", "by_person", type=int, default=None, help="批准人的人员编号（--as-owner 时）。"
+)
+@acting.options
 @click.option("--commit", is_flag=True, help=COMMIT_HELP)
 @click.pass_obj
-def extend(obj, incident_id, days, reason, by_person, commit) -> None:
+def extend(obj, incident_id, days, reason, by_person, username, as_owner, commit) -> None:
     """延长本环节的办理期限 DAYS 天（仅限规则允许延期的环节，如信访办理）。"""
     with _change(obj, commit) as conn:
-        event = workflow.extend(
-            conn, obj.config["STREET_CODE"], incident_id, days, by_person=by_person, reason=reason
-        )
-        _print(event)
+        actor = acting.actor(conn, obj, username, as_owner, "move_case")
+        _refuse_records(actor, by_person, None)
+        _print(service.extend(conn, actor, incident_id, days, reason=reason, by_person=by_person))
 
 
 @case.command("link")
@@ -124,13 +126,15 @@ def extend(obj, incident_id, days, reason, by_person, commit) -> None:
 @click.argument("to_id", type=int)
 @click.argument("link", type=click.Choice(["mediation", "petition", "enforcement", "duplicate"]))
 @click.option("--note", default="", help="说明。")
+@acting.options
 @click.option("--commit", is_flag=True, help=COMMIT_HELP)
 @click.pass_obj
-def link(obj, from_id, to_id, link, note, commit) -> None:
+def link(obj, from_id, to_id, link, note, username, as_owner, commit) -> None:
     """关联两个事件：FROM_ID 转为人民调解（mediation）、上交为信访（petition）、
     移交行政执法（enforcement），或是 TO_ID 的重复上报（duplicate）。"""
     with _change(obj, commit) as conn:
-        _print(link_data.add(conn, obj.config["STREET_CODE"], from_id, to_id, link, note=note))
+        actor = acting.actor(conn, obj, username, as_owner, "move_case")
+        _print(service.link(conn, actor, from_id, to_id, link, note=note))
 
 
 @click.group("deadlines", invoke_without_command=True)

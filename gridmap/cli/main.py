@@ -248,14 +248,14 @@ def run_demo(ctx: click.Context, host: str | None, port: int | None) -> None:
 def serve(obj: Context, host: str | None, port: int | None, demo: bool = False) -> None:
     from gridmap import create_app
     from gridmap.center.stats import weights
-    from gridmap.cli import accounts as cli_accounts
+    from gridmap.people import staffing
     from gridmap.store import upkeep as maintenance
     from gridmap.web import security, serving
 
     app = create_app({"DEMO": True} if demo else None)
     if not app.config["DEMO"]:  # refuse to serve real data unsafely
         with db.connect(app.config) as conn:
-            changed = cli_accounts.admin_password_changed(conn, app.config["STREET_CODE"])
+            changed = staffing.admin_password_changed(conn, app.config["STREET_CODE"])
         security.check_production(app.config, changed)
     weights.warm_up()  # libpysal's import takes seconds: pay it now, not in the first request
     maintenance.start(app)  # keeps the tally's appended rows merged

@@ -1,11 +1,11 @@
 """``gridmap plans``: the planner's plans (网格调整方案) from the command line.
 
 The same core as the planner's page (gridmap.planner.plans, gridmap.planner.release,
-gridmap.planner.io). Commands that write name the acting account (``--user``), a planner or an
-administrator, and like every command that changes data they do the whole change in a transaction,
-print it and roll it back unless told ``--commit``: a dry-run publish answers exactly what the
-publish would do. ``plans check`` exits 1 while a problem would stop the publish, so that a script
-can stop.
+gridmap.planner.io). Commands that write name the acting account (``--user``): a planner, as on
+the page, or any account with ``--as-owner`` (gridmap.cli.acting). Like every command that
+changes data they do the whole change in a transaction, print it and roll it back unless told
+``--commit``: a dry-run publish answers exactly what the publish would do. ``plans check`` exits
+1 while a problem would stop the publish, so that a script can stop.
 """
 
 from __future__ import annotations
@@ -16,19 +16,16 @@ from pathlib import Path
 import click
 
 from gridmap.accounts.scope import Scope
+from gridmap.cli import acting
 from gridmap.cli.cases import COMMIT_HELP, _change
 from gridmap.core import params
 from gridmap.core.clock import LOCAL
-from gridmap.core.errors import BadInput, NotFound
-from gridmap.data import accounts
 from gridmap.data import plans as store
 from gridmap.planner import io as plan_io
 from gridmap.planner import plans, workload
 from gridmap.planner import release as plan_release
 from gridmap.store import db
 
-WRITERS = ("planner", "admin")
-USER_HELP = "操作的账号（规划人员或系统管理员）的用户名。"
 STATUS = {"under": "低于", "within": "合理", "over": "超出"}
 
 
@@ -42,21 +39,10 @@ def _scope(obj) -> Scope:
     return Scope.street(obj.config["STREET_CODE"])
 
 
-def _acting(conn, obj, username: str | None) -> dict:
-    """The account a change is made as; only a planner or an administrator may change plans."""
-    if not username:
-        raise BadInput("请用 --user 指明操作的账号（规划人员或系统管理员）")
-    account = accounts.by_username(conn, obj.config["STREET_CODE"], username)
-    if account is None:
-        raise NotFound(f"账号「{username}」不存在")
-    left = account["person_left_at"]
-    if account["disabled_at"] or (left is not None and left <= datetime.now(UTC)):
-        raise BadInput(f"账号「{username}」已停用，不能修改方案")
-    if account["role"] not in WRITERS:
-        raise BadInput(
-            f"账号「{username}」是{account['role_name']}账号：只有规划人员或系统管理员可以修改方案"
-        )
-    return account
+def _acting(conn, obj, username: str | None, as_owner: bool, action: str = "edit_plan"):
+    """The account a change is made and recorded as (gridmap.cli.acting): a planner, or any
+    account named with --as-owner."""
+    return acting.actor(conn, obj, username, as_owner, action, need_account=True)
 
 
 def _day(text: str | None) -> date | None:
@@ -93,13 +79,13 @@ def list_cmd(obj) -> None:
 
 @plans_group.command("new")
 @click.argument("name")
-@click.option("--user", "username", default=None, help=USER_HELP)
+@acting.options
 @click.option("--commit", is_flag=True, help=COMMIT_HELP)
 @click.pass_obj
-def new_cmd(obj, name: str, username: str | None, commit: bool) -> None:
+def new_cmd(obj, name: str, username: str | None, as_owner: bool, commit: bool) -> None:
     """新建一个空方案 NAME（各村的草稿从现行划分开始）。"""
     with _change(obj, commit) as conn:
-        plan_id = plans.create(conn, _scope(obj), name, _acting(conn, obj, username))
+        plan_id = plans.create(conn, _acting(conn, obj, username, as_owner), name)
         click.echo(f"新建方案 {plan_id}「{name.strip()}」。")
 
 
@@ -199,15 +185,18 @@ def _print_village_diff(v: dict) -> None:
 @plans_group.command("publish")
 @click.argument("plan_id", type=int)
 @click.option("--date", "day", default=None, help="生效日期，如 2027-01-01；默认立即生效。")
-@click.option("--user", "username", default=None, help=USER_HELP)
+@acting.options
 @click.option("--commit", is_flag=True, help=COMMIT_HELP)
 @click.pass_obj
-def publish_cmd(obj, plan_id: int, day: str | None, username: str | None, commit: bool) -> None:
+def publish_cmd(
+    obj, plan_id: int, day: str | None, username: str | None, as_owner: bool, commit: bool
+) -> None:
     """发布方案：生成新的网格划分，自生效时间起使用；网格员随之调整，在办事件移交新网格。"""
-    when, scope, r = _day(day), _scope(obj), plans.rules(obj.config)
+    when, r = _day(day), plans.rules(obj.config)
     with _change(obj, commit) as conn:
-        result = plan_release.publish(conn, scope, plan_id, when, _acting(conn, obj, username), r)
-        scheduled = result["effective"] > conn.execute("SELECT now() AS t").fetchone()["t"]
+        actor = _acting(conn, obj, username, as_owner, "publish_plan")
+        result = plan_release.publish(conn, actor, plan_id, when, r)
+        scheduled = result["scheduled"]
         click.echo(
             f"方案 {plan_id} 发布：{'、'.join(result['villages'])}\n"
             f"  生效时间：{_local(result['effective'])}\n"
@@ -223,13 +212,13 @@ def publish_cmd(obj, plan_id: int, day: str | None, username: str | None, commit
 
 @plans_group.command("cancel")
 @click.argument("plan_id", type=int)
-@click.option("--user", "username", default=None, help=USER_HELP)
+@acting.options
 @click.option("--commit", is_flag=True, help=COMMIT_HELP)
 @click.pass_obj
-def cancel_cmd(obj, plan_id: int, username: str | None, commit: bool) -> None:
+def cancel_cmd(obj, plan_id: int, username: str | None, as_owner: bool, commit: bool) -> None:
     """取消一个已排期、尚未生效的方案（现行划分与网格员恢复原样）。"""
     with _change(obj, commit) as conn:
-        plan_release.cancel(conn, _scope(obj), plan_id, _acting(conn, obj, username))
+        plan_release.cancel(conn, _acting(conn, obj, username, as_owner, "publish_plan"), plan_id)
         click.echo(f"取消方案 {plan_id}。")
 
 
@@ -249,14 +238,16 @@ def due_cmd(obj, commit: bool) -> None:
 @plans_group.command("duplicate")
 @click.argument("plan_id", type=int)
 @click.option("--name", default="", help="新方案的名称（默认为原名加“（副本）”）。")
-@click.option("--user", "username", default=None, help=USER_HELP)
+@acting.options
 @click.option("--commit", is_flag=True, help=COMMIT_HELP)
 @click.pass_obj
-def duplicate_cmd(obj, plan_id: int, name: str, username: str | None, commit: bool) -> None:
+def duplicate_cmd(
+    obj, plan_id: int, name: str, username: str | None, as_owner: bool, commit: bool
+) -> None:
     """复制方案：新草稿从原方案各村的最新版本开始。"""
     scope = _scope(obj)
     with _change(obj, commit) as conn:
-        new = plan_release.duplicate(conn, scope, plan_id, _acting(conn, obj, username), name)
+        new = plan_release.duplicate(conn, _acting(conn, obj, username, as_owner), plan_id, name)
         click.echo(f"复制方案 {plan_id} 为方案 {new}「{plans.plan(conn, scope, new)['name']}」。")
 
 
@@ -264,17 +255,17 @@ def duplicate_cmd(obj, plan_id: int, name: str, username: str | None, commit: bo
 @click.argument("plan_id", type=int)
 @click.argument("village")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--user", "username", default=None, help=USER_HELP)
+@acting.options
 @click.option("--commit", is_flag=True, help=COMMIT_HELP)
 @click.pass_obj
-def import_cmd(obj, plan_id: int, village: str, path: Path, username, commit: bool) -> None:
+def import_cmd(
+    obj, plan_id: int, village: str, path: Path, username, as_owner, commit: bool
+) -> None:
     """从文件导入一个村（社区）的方案（CSV：单元代码,网格代码；或 GeoJSON、GeoPackage 网格）。"""
-    scope, r, data = _scope(obj), plans.rules(obj.config), path.read_bytes()
+    r, data = plans.rules(obj.config), path.read_bytes()
     with _change(obj, commit) as conn:
-        account = _acting(conn, obj, username)
-        revision, result = plan_io.import_file(
-            conn, scope, plan_id, village, data, path.name, account, r
-        )
+        actor = _acting(conn, obj, username, as_owner)
+        revision, result = plan_io.import_file(conn, actor, plan_id, village, data, path.name, r)
         click.echo(f"导入 {path.name}：方案 {plan_id} 村（社区）{village} 第 {revision} 版。")
         for p in result.problems:
             click.echo(f"  待解决 [{p.kind}]：{p.message}")

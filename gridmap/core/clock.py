@@ -1,12 +1,19 @@
-"""Beijing time: how the street reads and writes every date.
+"""Beijing time: how the street reads and writes every date, and the one "now".
 
 The database stores instants (timestamptz). People read them, and ledgers write them, in
 China Standard Time; a time written without a zone means Beijing time.
+
+"Now" is taken once per request or command: :func:`moment` fixes it for what runs inside (the
+web app does it for each request, the command line for each command), and :func:`now` reads
+it, so that every part of one answer agrees on the time, and a test can pin it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -19,3 +26,34 @@ def local(value: datetime | None) -> datetime | None:
 
 def iso_local(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL).isoformat() if value is not None else None
+
+
+_NOW: ContextVar[datetime | None] = ContextVar("gridmap_now", default=None)
+
+
+def now() -> datetime:
+    """The moment of the request or command being served (the real time outside of one)."""
+    fixed = _NOW.get()
+    return fixed if fixed is not None else datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def moment(at: datetime | None = None) -> Iterator[datetime]:
+    """Fix "now" for what runs inside: ``at`` if given; else the moment already fixed around
+    this one (a test's pin), or the real time."""
+    fixed = at or now()
+    token = _NOW.set(fixed)
+    try:
+        yield fixed
+    finally:
+        _NOW.reset(token)
+
+
+def begin() -> object:
+    """Fix "now" for a request (kept until :func:`end`): the time already pinned, or the real
+    time."""
+    return _NOW.set(now())
+
+
+def end(token: object) -> None:
+    _NOW.reset(token)

@@ -7,8 +7,9 @@ a person, never bent into something else: ``zoom=abc`` is not 14, ``lon=11_3.838
 since which of the two the caller meant cannot be guessed.
 
 Each kind has a parser of one text (``parse_*``, for the command line and for parts of a value
-such as the four numbers of a ``bbox``) and a reader of a request's arguments (a MultiDict)
-that adds the rules of query strings: absent or empty means the default, repeated is refused.
+such as the four numbers of a ``bbox``) and a reader of a request's values that adds their
+rules: absent or empty means the default, repeated is refused. A source is a query string or a
+form (a MultiDict) or a JSON body (a dict), read alike: the views never parse a value themselves.
 """
 
 from __future__ import annotations
@@ -58,6 +59,76 @@ def single(args, name: str) -> str:
     if len(value) > MAX_LENGTH:
         raise BadInput(f"参数 {name} 过长：最多 {MAX_LENGTH} 个字符。")
     return value
+
+
+# --- values of forms and JSON bodies ---------------------------------------------------------
+
+
+def json_object(value: object) -> dict:
+    """A request's JSON body (as Flask's get_json(silent=True) gives it): an object, or refused."""
+    if not isinstance(value, dict):
+        raise BadInput("请求体应为 JSON 对象（Content-Type: application/json）。")
+    return value
+
+
+def raw(source, name: str) -> object:
+    """The one value of ``name`` in a form (a MultiDict; given twice is refused) or a JSON body
+    (a dict), as it was sent; None when absent."""
+    if hasattr(source, "getlist"):
+        values = source.getlist(name)
+        if len(values) > 1:
+            raise BadInput(f"{name} 只能给一次，收到 {len(values)} 个值。")
+        return values[0] if values else None
+    return source.get(name)
+
+
+def text(source, name: str, label: str, limit: int, required: bool = False) -> str:
+    """A text of at most ``limit`` characters, stripped ("" when absent or empty)."""
+    value = raw(source, name)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise BadInput(f"{label}应为文字。")
+    value = value.strip()
+    if required and not value:
+        raise BadInput(f"请填写{label}。")
+    if len(value) > limit:
+        raise BadInput(f"{label}不能超过 {limit} 个字（现有 {len(value)} 个）。")
+    if "\x00" in value:
+        raise BadInput(f"{label}含有无法保存的控制字符。")
+    return value
+
+
+def measure(source, name: str, label: str) -> float:
+    """A number that must be given: a JSON number, or text written as :func:`parse_number` reads
+    it."""
+    value = raw(source, name)
+    if isinstance(value, bool) or value is None or value == "":
+        raise BadInput(f"请提供{label}（数字）。")
+    number = float(value) if isinstance(value, int | float) else parse_number(str(value), label)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise BadInput(f"{label}应为有限的数字。")
+    return number
+
+
+def identifier(source, name: str, label: str, required: bool = True) -> int | None:
+    """A record's number (人员编号 and the like): digits only; None when absent and optional."""
+    value = raw(source, name)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**9:
+        return value
+    value = value.strip() if isinstance(value, str) else value
+    if value in (None, "") and not required:
+        return None
+    if not isinstance(value, str) or not value.isdigit() or len(value) > 9:
+        raise BadInput(f"{label}应为数字编号。")
+    return int(value)
+
+
+def when(source, name: str, label: str, required: bool = True) -> datetime | None:
+    """A moment written as every time gridmap reads (gridmap.core.timewindow), in the window of
+    query dates; None when absent and optional."""
+    value = text(source, name, label, MAX_LENGTH, required=required)
+    return parse_query_moment(value, label) if value else None
 
 
 # --- numbers ---------------------------------------------------------------------------------

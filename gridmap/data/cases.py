@@ -13,7 +13,9 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from gridmap.accounts import pii
 from gridmap.accounts.scope import Scope
+from gridmap.data import audit
 from gridmap.data import periods as periodparts
 from gridmap.data import tally as tally_data
 from gridmap.data.dberrors import refusals
@@ -210,8 +212,39 @@ def history(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[di
 
 
 def parties(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[dict]:
-    """The case's parties with their personal data as stored (for the caller to mask, or to
-    show to a handler with an audit record written in the same transaction)."""
+    """The case's parties, if it is in the scope, with their personal data masked (张*,
+    4201**********1234, 138****5678): what every page, answer and command shows. The values in
+    full are read only by :func:`parties_in_full`, which writes its audit record."""
+    return [pii.masked(p) for p in _parties(conn, scope, incident_id)]
+
+
+def parties_in_full(
+    conn: psycopg.Connection,
+    scope: Scope,
+    incident_id: int,
+    account: dict,
+    reason: str,
+    origin: dict,
+) -> list[dict]:
+    """The case's parties with their personal data as stored, for a handler who asked to see
+    it, and the audit record of that view (who, which case and fields, why, from where),
+    written in the same transaction as the read: a view the log does not know cannot happen."""
+    rows = _parties(conn, scope, incident_id)
+    if rows:
+        audit.record(
+            conn,
+            scope.street_code,
+            "view_personal",
+            account,
+            incident_id=incident_id,
+            fields=list(pii.FIELDS),
+            detail=f"{reason}：{len(rows)} 名当事人",
+            **origin,
+        )
+    return rows
+
+
+def _parties(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[dict]:
     allowed, params = scope.where("i")
     return conn.execute(
         sql.SQL(

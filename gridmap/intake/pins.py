@@ -19,11 +19,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 import pandas as pd
 import psycopg
 
-from gridmap.accounts import pii
+from gridmap.accounts import pii, policy
+from gridmap.accounts.policy import Actor
 from gridmap.accounts.scope import Scope
 from gridmap.core import coords, params, timewindow
 from gridmap.core.clock import iso_local
@@ -72,10 +72,10 @@ def read(body: dict, ref: dict, settings: dict, now: datetime) -> Pin:
     """The submission as a Pin, or a BadInput saying, in Chinese, what is wrong."""
     if not isinstance(body, dict):
         raise BadInput("提交内容应为 JSON 对象。")
-    kind = _text(body, "kind", "事件类型", 40, required=True)
+    kind = params.text(body, "kind", "事件类型", 40, required=True)
     if kind not in ref["kinds"]:
         raise BadInput(f"未知的事件类型：{kind}")
-    category = _text(body, "category", "事件分类", 40)
+    category = params.text(body, "category", "事件分类", 40)
     if category and (kind, category) not in ref["categories"]:
         raise BadInput(f"事件类型「{ref['kinds'][kind]}」没有分类「{category}」")
     crs = body.get("crs")
@@ -85,13 +85,13 @@ def read(body: dict, ref: dict, settings: dict, now: datetime) -> Pin:
         )
     if crs not in coords.SYSTEMS:
         raise BadInput(f"未知的坐标系 {crs!r}：应为 " + "、".join(coords.SYSTEMS))
-    lon, lat = (_number(body, k, label) for k, label in (("lon", "经度"), ("lat", "纬度")))
+    lon, lat = (params.measure(body, k, label) for k, label in (("lon", "经度"), ("lat", "纬度")))
     coords.parse_lonlat(lon, lat)  # range
     position = body.get("position", "manual")
     if position not in POSITIONS:
         raise BadInput("position 应为 device（设备定位）或 manual（手动落点）。")
     if position == "device":
-        accuracy = _number(body, "accuracy", "定位精度（米）")
+        accuracy = params.measure(body, "accuracy", "定位精度（米）")
         limit = float(settings["PIN_MAX_ACCURACY_M"])
         if not 0 <= accuracy <= limit:
             raise BadInput(
@@ -106,8 +106,8 @@ def read(body: dict, ref: dict, settings: dict, now: datetime) -> Pin:
         client_id_of(body),
         kind,
         category,
-        _text(body, "title", "标题", 200),
-        _text(body, "description", "情况描述", 5000),
+        params.text(body, "title", "标题", 200),
+        params.text(body, "description", "情况描述", 5000),
         float(x[0]),
         float(y[0]),
         occurred,
@@ -156,15 +156,15 @@ def preview(
 def submit(
     conn: psycopg.Connection,
     placement: Placement,
-    account: dict,
-    scope: Scope,
+    actor: Actor,
     body: dict,
     ref: dict,
     settings: dict,
     now: datetime,
 ) -> tuple[int, dict, bool]:
-    """Store the pin once; returns (status, answer, replayed)."""
-    street = scope.street_code
+    """Store the pin once, as the actor's report; returns (status, answer, replayed)."""
+    policy.require(actor, "report")
+    scope, street = actor.scope, actor.street_code
     client_id = client_id_of(body if isinstance(body, dict) else {})
     fingerprint = digest(body)
     receipts.lock(conn, street, client_id)
@@ -195,7 +195,7 @@ def submit(
             "lat": pin.lat,
             "occurred_at": pin.occurred_at,
             "reported_at": max(now, pin.occurred_at),
-            "reported_by": account.get("person_id"),
+            "reported_by": actor.person_id,
             "source": SOURCE,
         },
     )
@@ -223,7 +223,8 @@ def submit(
         },
         "notice": _notice(scope, where),
     }
-    receipts.put(conn, street, pin.client_id, fingerprint, account.get("id"), 201, answer)
+    account_id = actor.account["id"] if actor.account else None
+    receipts.put(conn, street, pin.client_id, fingerprint, account_id, 201, answer)
     return 201, answer, False
 
 
@@ -250,35 +251,6 @@ def _notice(scope: Scope, where: dict) -> str:
     return f"该位置不在您负责的网格内，已按位置转至「{grid['name']}」（{grid['code']}）办理。"
 
 
-def _text(body: dict, name: str, label: str, limit: int, required: bool = False) -> str:
-    value = body.get(name, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise BadInput(f"{label}应为文字。")
-    value = value.strip()
-    if required and not value:
-        raise BadInput(f"请填写{label}。")
-    if len(value) > limit:
-        raise BadInput(f"{label}不能超过 {limit} 个字（现有 {len(value)} 个）。")
-    if "\x00" in value:
-        raise BadInput(f"{label}含有无法保存的控制字符。")
-    return value
-
-
-def _number(body: dict, name: str, label: str) -> float:
-    value = body.get(name)
-    if isinstance(value, bool) or value is None:
-        raise BadInput(f"请提供{label}（数字）。")
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        number = params.parse_number(str(value), label)
-    if not np.isfinite(number):
-        raise BadInput(f"{label}应为有限的数字。")
-    return number
-
-
 def _parties(rows) -> tuple[dict, ...]:
     if not isinstance(rows, list) or len(rows) > MAX_PARTIES:
         raise BadInput(f"当事人应为列表，最多 {MAX_PARTIES} 人。")
@@ -292,9 +264,10 @@ def _parties(rows) -> tuple[dict, ...]:
         out.append(
             {
                 "role": role,
-                "name": _text(row, "name", f"第 {i} 名当事人的姓名", 50, required=True),
-                "id_number": _text(row, "id_number", f"第 {i} 名当事人的身份证号", 18) or None,
-                "phone": _text(row, "phone", f"第 {i} 名当事人的电话", 30) or None,
+                "name": params.text(row, "name", f"第 {i} 名当事人的姓名", 50, required=True),
+                "id_number": params.text(row, "id_number", f"第 {i} 名当事人的身份证号", 18)
+                or None,
+                "phone": params.text(row, "phone", f"第 {i} 名当事人的电话", 30) or None,
             }
         )
     return tuple(out)

@@ -1,7 +1,7 @@
 -- A case's follow-up (跟进): notes and photos added by the people handling it. Both are history:
 -- added, never changed or removed (a purge of the street removes them with its incidents).
 -- A photo's bytes live in the instance folder under a name the server chose
--- (gridmap.intake.photos); the row says what they are.
+-- (gridmap.cases.photos); the row says what they are.
 
 CREATE TABLE incident_note (
     street_code  text NOT NULL,

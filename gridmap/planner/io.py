@@ -12,6 +12,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
+from gridmap.accounts.policy import Actor
 from gridmap.accounts.scope import Scope
 from gridmap.core.errors import BadInput
 from gridmap.planner import check as plancheck
@@ -27,19 +28,19 @@ MIMETYPES = {
 
 def import_file(
     conn,
-    scope: Scope,
+    actor: Actor,
     plan_id: int,
     village_code: str,
     data: bytes,
     filename: str,
-    account: dict,
     rules: plans.Rules,
 ) -> tuple[int, plancheck.Check]:
     """Save the village's plan as the file gives it; returns (revision, check)."""
-    base = plans.draft(conn, scope, plan_id, village_code)
+    plans.author(actor, "edit_plan")
+    base = plans.draft(conn, actor.scope, plan_id, village_code)
     imported = planfiles.read_plan(data, filename, village_code, base.units[["code", "geometry"]])
     new = plans.content(base, _body(base, imported))
-    return plans.save(conn, scope, base, new, account, rules)
+    return plans.save(conn, actor, base, new, rules)
 
 
 def _body(base: plans.Draft, imported: planfiles.Imported) -> dict:

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import shapely
 
+from gridmap.accounts.policy import Actor
 from gridmap.accounts.scope import Scope
 from gridmap.core import clock
 from gridmap.core.errors import BadInput, Conflict, NotFound
@@ -172,9 +173,9 @@ def effective_of(day: date | None, now: datetime) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=clock.LOCAL)
 
 
-def publish(conn, scope: Scope, plan_id: int, day, account: dict, r: plans.Rules) -> dict:
+def publish(conn, actor: Actor, plan_id: int, day, r: plans.Rules) -> dict:
     """Publish the plan from ``day`` (None: now). Every village must pass its check."""
-    plans.require_street(scope)
+    account, scope = plans.author(actor, "publish_plan"), actor.scope
     with refusals(), conn.transaction():
         found = store.lock(conn, scope.street_code, plan_id)
         if found is None:
@@ -211,7 +212,13 @@ def publish(conn, scope: Scope, plan_id: int, day, account: dict, r: plans.Rules
             f" 生效：{'、'.join(brief['villages'])}；移动单元 {brief['units_moved']} 个",
         )
         handed = publishing.hand_over(conn, scope.street_code, plan_id)
-    return {**brief, "division_id": new, "effective": effective, "handed_over": handed}
+    return {
+        **brief,
+        "division_id": new,
+        "effective": effective,
+        "scheduled": effective > now,  # in force from a day to come: handed over then
+        "handed_over": handed,
+    }
 
 
 def _base(conn, scope: Scope, effective: datetime) -> dict:
@@ -271,8 +278,8 @@ def _assign(conn, scope: Scope, plan_id: int, base: int, drafts, effective) -> N
             publishing.start_assignment(conn, scope.street_code, plan_id, person, grid, effective)
 
 
-def cancel(conn, scope: Scope, plan_id: int, account: dict) -> None:
-    plans.require_street(scope)
+def cancel(conn, actor: Actor, plan_id: int) -> None:
+    account, scope = plans.author(actor, "publish_plan"), actor.scope
     with refusals(), conn.transaction():
         name = plans.plan(conn, scope, plan_id)["name"]
         publishing.withdraw(conn, scope.street_code, plan_id, account["id"])
@@ -290,9 +297,9 @@ def due(conn, scope: Scope) -> dict[int, int]:
         }
 
 
-def duplicate(conn, scope: Scope, plan_id: int, account: dict, name: str) -> int:
+def duplicate(conn, actor: Actor, plan_id: int, name: str) -> int:
     """A new draft starting from the plan's latest revisions (each becomes revision 1)."""
-    plans.require_street(scope)
+    account, scope = plans.author(actor, "edit_plan"), actor.scope
     with refusals(), conn.transaction():
         source = plans.plan(conn, scope, plan_id)
         new = store.create(

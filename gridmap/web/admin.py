@@ -1,70 +1,30 @@
 """Administration (系统管理员): accounts, people, and the assignments of the six-level chain.
 
-Every change is written to the audit log in the same transaction. A new account and a reset
-get a one-time password, shown once here; the person sets their own at their next sign-in.
-Nothing is deleted: accounts are disabled, people leave, assignments end.
+The page parses, calls gridmap.people.staffing (which writes every change and its audit line in
+one transaction) and shows what was done, or the refusal with nothing changed. A new account
+and a reset get a one-time password, shown once here.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from flask import Blueprint, render_template, request
 
-from flask import Blueprint, current_app, render_template, request
-from flask_login import current_user
-
-from gridmap.accounts import passwords
-from gridmap.core import params
-from gridmap.core.clock import local
-from gridmap.core.errors import BadInput, GridmapError
-from gridmap.data import accounts, audit, people
+from gridmap.core import clock, params
+from gridmap.core.errors import GridmapError
+from gridmap.people import staffing
 from gridmap.store import db
-from gridmap.web import access
-from gridmap.web.signin import origin
+from gridmap.web import access, users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _street() -> str:
-    return current_app.config["STREET_CODE"]
-
-
-def _form(name: str, label: str, limit: int = 100, required: bool = True) -> str:
-    value = request.form.get(name, "").strip()
-    if required and not value:
-        raise BadInput(f"请填写{label}。")
-    if len(value) > limit:
-        raise BadInput(f"{label}不能超过 {limit} 个字符。")
-    return value
-
-
-def _number(name: str, label: str) -> int:
-    value = request.form.get(name, "").strip()
-    if not value.isdigit() or len(value) > 9:
-        raise BadInput(f"{label}应为数字编号。")
-    return int(value)
-
-
-def _log(conn, action: str, detail: str) -> None:
-    audit.record(conn, _street(), action, current_user.account, detail=detail, **origin())
-
-
 def _accounts_page(message: str = "", issued: dict | None = None, status: int = 200):
     with db.connection() as conn:
-        rows = accounts.listing(conn, _street())
-        roles = accounts.roles(conn)
-        staff = people.listing(conn, _street())
-    return (
-        render_template(
-            "admin_accounts.html",
-            accounts=rows,
-            roles=roles,
-            people=[p for p in staff if p["left_at"] is None],
-            message=message,
-            issued=issued,
-            now=datetime.now(UTC),
-        ),
-        status,
+        listed = staffing.account_listing(conn, users.actor())
+    page = render_template(
+        "admin_accounts.html", **listed, message=message, issued=issued, now=clock.now()
     )
+    return page, status
 
 
 @bp.get("/")
@@ -77,16 +37,13 @@ def accounts_page():
 @access.requires("manage_accounts")
 def create_account():
     try:
-        username = _form("username", "用户名", 32).lower()
-        role = _form("role", "账号类型", 20)
-        person = request.form.get("person_id", "").strip()
-        person_id = _number("person_id", "人员") if person else None
-        one_time = passwords.one_time()
+        username = params.text(request.form, "username", "用户名", 32, required=True).lower()
+        role = params.text(request.form, "role", "账号类型", 20, required=True)
+        person_id = params.identifier(request.form, "person_id", "人员", required=False)
         with db.connection() as conn:
-            accounts.create(
-                conn, _street(), username, role, person_id, passwords.hash_password(one_time)
+            one_time = staffing.create_account(
+                conn, users.actor(), username, role, person_id, users.origin()
             )
-            _log(conn, "account_created", f"{username}（{role}）")
     except GridmapError as refused:
         return _accounts_page(message=refused.message, status=refused.status)
     return _accounts_page(issued={"username": username, "password": one_time})
@@ -98,19 +55,13 @@ def change_account(account_id: int, action: str):
     issued = None
     try:
         with db.connection() as conn:
-            account = accounts.by_id(conn, _street(), account_id)
-            if account is None:
-                raise BadInput(f"账号 {account_id} 不存在。")
-            if account["id"] == current_user.account["id"] and action == "disable":
-                raise BadInput("不能停用您自己正在使用的账号。")
             if action == "reset":
-                one_time = passwords.one_time()
-                accounts.reset(conn, _street(), account_id, passwords.hash_password(one_time))
+                account, one_time = staffing.reset(conn, users.actor(), account_id, users.origin())
                 issued = {"username": account["username"], "password": one_time}
-                _log(conn, "password_reset", account["username"])
             else:
-                accounts.set_disabled(conn, _street(), account_id, action == "disable")
-                _log(conn, f"account_{action}d", account["username"])
+                account = staffing.set_disabled(
+                    conn, users.actor(), account_id, action == "disable", users.origin()
+                )
     except GridmapError as refused:
         return _accounts_page(message=refused.message, status=refused.status)
     done = {"disable": "已停用", "enable": "已启用", "reset": "已重置密码"}[action]
@@ -119,15 +70,8 @@ def change_account(account_id: int, action: str):
 
 def _people_page(message: str = "", status: int = 200):
     with db.connection() as conn:
-        staff = people.listing(conn, _street())
-        duties = people.assignments_now(conn, _street())
-        roles = people.chain_roles(conn)
-    return (
-        render_template(
-            "admin_people.html", people=staff, assignments=duties, roles=roles, message=message
-        ),
-        status,
-    )
+        listed = staffing.people_listing(conn, users.actor())
+    return render_template("admin_people.html", **listed, message=message), status
 
 
 @bp.get("/people")
@@ -151,16 +95,17 @@ def _on_people_page(work) -> tuple:
 @access.requires("manage_accounts")
 def add_person():
     def work(conn) -> str:
-        name = _form("name", "姓名", 50)
-        pid = people.add_person(
+        form = request.form
+        name = params.text(form, "name", "姓名", 50, required=True)
+        pid = staffing.add_person(
             conn,
-            _street(),
+            users.actor(),
             name,
-            request.form.get("gender", "").strip() or None,
-            _form("phone", "电话", 30, required=False),
-            _form("title", "职务", 100, required=False),
+            params.text(form, "gender", "性别", 10),
+            params.text(form, "phone", "电话", 30),
+            params.text(form, "title", "职务", 100),
+            users.origin(),
         )
-        _log(conn, "person_created", f"{pid} {name}")
         return f"已新增人员 {name}（编号 {pid}）。"
 
     return _on_people_page(work)
@@ -170,9 +115,8 @@ def add_person():
 @access.requires("manage_accounts")
 def person_leaves(person_id: int):
     def work(conn) -> str:
-        at = _moment("at", "离任日期")
-        people.end_person(conn, _street(), person_id, at)
-        _log(conn, "person_changed", f"{person_id} 离任 {local(at):%Y-%m-%d}")
+        at = params.when(request.form, "at", "离任日期")
+        staffing.person_leaves(conn, users.actor(), person_id, at, users.origin())
         return f"人员 {person_id} 已登记离任，其任职同时结束。"
 
     return _on_people_page(work)
@@ -182,12 +126,16 @@ def person_leaves(person_id: int):
 @access.requires("manage_accounts")
 def add_assignment():
     def work(conn) -> str:
-        person_id = _number("person_id", "人员编号")
-        role = _form("role", "职责", 30)
-        scope_code = _form("scope_code", "范围代码", 30)
-        start = _moment("from", "起始日期")
-        aid = people.add_assignment(conn, _street(), person_id, role, scope_code, start)
-        _log(conn, "assignment_created", f"{aid}: 人员 {person_id} {role} {scope_code}")
+        form = request.form
+        aid = staffing.add_assignment(
+            conn,
+            users.actor(),
+            params.identifier(form, "person_id", "人员编号"),
+            params.text(form, "role", "职责", 30, required=True),
+            params.text(form, "scope_code", "范围代码", 30, required=True),
+            params.when(form, "from", "起始日期"),
+            users.origin(),
+        )
         return f"已新增任职（编号 {aid}）。"
 
     return _on_people_page(work)
@@ -197,16 +145,8 @@ def add_assignment():
 @access.requires("manage_accounts")
 def end_assignment(assignment_id: int):
     def work(conn) -> str:
-        at = _moment("at", "截止日期")
-        people.end_assignment(conn, _street(), assignment_id, at)
-        _log(conn, "assignment_ended", f"{assignment_id} 截止 {local(at):%Y-%m-%d}")
+        at = params.when(request.form, "at", "截止日期")
+        staffing.end_assignment(conn, users.actor(), assignment_id, at, users.origin())
         return f"任职 {assignment_id} 已结束。"
 
     return _on_people_page(work)
-
-
-def _moment(name: str, label: str) -> datetime:
-    value = request.form.get(name, "").strip()
-    if not value:
-        raise BadInput(f"请填写{label}。")
-    return params.parse_query_moment(value, label)

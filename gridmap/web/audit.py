@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from gridmap.core import params
 from gridmap.core.clock import LOCAL
-from gridmap.data import audit
+from gridmap.people import staffing
 from gridmap.store import db
-from gridmap.web import access
+from gridmap.web import access, users
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -21,15 +21,15 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @access.requires("read_audit")
 def page():
     with db.connection() as conn:
-        actions = audit.actions(conn)
+        actions = staffing.audit_actions(conn)
         action = params.code(request.args, "action", "操作", {a["code"] for a in actions})
         since = params.day(request.args, "from", "开始日期")
         until = params.day(request.args, "to", "结束日期")
         incident = params.integer(request.args, "incident", "事件编号", 1, 10**15, None)
         username = (params.single(request.args, "username") or "").strip().lower()[:64]
-        rows = audit.entries(
+        rows = staffing.audit_log(
             conn,
-            current_app.config["STREET_CODE"],
+            users.actor(),
             since=_start(since) if since else None,
             until=_start(until + timedelta(days=1)) if until else None,
             action=action or "",

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 import shapely
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
 
 import layers
 from gridmap.core import clock, params
@@ -65,10 +64,9 @@ def create():
     with db.connection() as conn:
         plan_id = plans.create(
             conn,
-            users.scope(),
-            request.form.get("name", ""),
-            current_user.account,
-            request.form.get("note", ""),
+            users.actor(),
+            params.text(request.form, "name", "方案名称", 100),
+            params.text(request.form, "note", "说明", 2000),
         )
     return redirect(url_for("planner.plan_page", plan_id=plan_id, done="created"))
 
@@ -127,8 +125,8 @@ def publish(plan_id: int):
     def run(conn):
         day = params.day(request.form, "effective", "生效日期")  # empty: now
         rules = plans.rules(current_app.config)
-        done = plan_release.publish(conn, users.scope(), plan_id, day, current_user.account, rules)
-        return "published" if done["effective"] <= datetime.now(UTC) else "scheduled"
+        done = plan_release.publish(conn, users.actor(), plan_id, day, rules)
+        return "scheduled" if done["scheduled"] else "published"
 
     return _act(plan_id, run)
 
@@ -137,7 +135,7 @@ def publish(plan_id: int):
 @access.requires("publish_plan")
 def cancel(plan_id: int):
     def run(conn):
-        plan_release.cancel(conn, users.scope(), plan_id, current_user.account)
+        plan_release.cancel(conn, users.actor(), plan_id)
         return "cancelled"
 
     return _act(plan_id, run)
@@ -147,10 +145,8 @@ def cancel(plan_id: int):
 @access.requires("edit_plan")
 def duplicate(plan_id: int):
     def run(conn):
-        name = request.form.get("name", "").strip()
-        return "duplicated", plan_release.duplicate(
-            conn, users.scope(), plan_id, current_user.account, name
-        )
+        name = params.text(request.form, "name", "新方案名称", 100)
+        return "duplicated", plan_release.duplicate(conn, users.actor(), plan_id, name)
 
     return _act(plan_id, run)
 
@@ -171,14 +167,7 @@ def import_file(plan_id: int, village: str):
             raise BadInput("请选择要导入的文件")
         rules = plans.rules(current_app.config)
         plan_io.import_file(
-            conn,
-            users.scope(),
-            plan_id,
-            village,
-            upload.read(),
-            upload.filename,
-            current_user.account,
-            rules,
+            conn, users.actor(), plan_id, village, upload.read(), upload.filename, rules
         )
         return "imported"
 

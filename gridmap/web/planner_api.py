@@ -13,7 +13,6 @@ import time
 
 import shapely
 from flask import Blueprint, current_app, request
-from flask_login import current_user
 
 from gridmap.core.errors import BadInput
 from gridmap.data import plans as store
@@ -141,7 +140,7 @@ def check(plan_id: int, village: str):
 def save(plan_id: int, village: str):
     with db.connection() as conn:
         base, new = _read(conn, plan_id, village, _body())
-        revision, _ = plans.save(conn, users.scope(), base, new, current_user.account, _rules())
+        revision, _ = plans.save(conn, users.actor(), base, new, _rules())
         return _answer(conn, new, {"revision": revision})
 
 

@@ -9,16 +9,14 @@ assignments in force at that moment.
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
-
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, request, session
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 
 from gridmap.accounts import policy
 from gridmap.accounts.scope import Scope
+from gridmap.core import clock
 from gridmap.core.errors import SignInRequired
-from gridmap.data import accounts
+from gridmap.people import sessions
 from gridmap.store import db
 
 login_manager = LoginManager()
@@ -49,12 +47,24 @@ class User(UserMixin):
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_fix_now)
+    app.teardown_request(_release_now)
     login_manager.init_app(app, add_context_processor=False)  # templates get `viewer`
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_MAX_HOURS"]) * 3600
     app.before_request(_session_limits)
     app.context_processor(_viewer)
+
+
+def _fix_now() -> None:
+    """ "Now" is taken once per request (gridmap.core.clock), before anything reads it."""
+    g.clock = clock.begin()
+
+
+def _release_now(_error: BaseException | None) -> None:
+    if "clock" in g:
+        clock.end(g.pop("clock"))
 
 
 def _viewer() -> dict:
@@ -72,30 +82,31 @@ def _load(user_id: str) -> User | None:
     except ValueError:
         return None
     with db.connection() as conn:
-        account = accounts.by_id(conn, current_app.config["STREET_CODE"], account_id)
-    if account is None or account["session_epoch"] != epoch or not usable(account):
-        return None
-    return User(account)
+        account = sessions.account_of_session(
+            conn, current_app.config["STREET_CODE"], account_id, epoch
+        )
+    return None if account is None else User(account)
 
 
-def usable(account: dict, now: datetime | None = None) -> bool:
-    """Whether the account may be signed in at all: not disabled, its person still here."""
-    now = now or datetime.now(UTC)
-    left = account["person_left_at"]
-    return account["disabled_at"] is None and (left is None or left > now)
+def origin() -> dict:
+    """Where a request comes from, for the audit log."""
+    return {
+        "remote_addr": request.remote_addr or "",
+        "user_agent": request.headers.get("User-Agent", ""),
+    }
 
 
 def start_session(user: User) -> None:
     session.clear()
     session.permanent = True
-    session["since"] = session["seen"] = int(time.time())
+    session["since"] = session["seen"] = int(clock.now().timestamp())
 
 
 def _session_limits() -> None:
     """End a session that has been idle, or open, for too long (before access is checked)."""
     if "_user_id" not in session:
         return
-    now = int(time.time())
+    now = int(clock.now().timestamp())
     idle = int(current_app.config["SESSION_IDLE_MINUTES"]) * 60
     longest = int(current_app.config["SESSION_MAX_HOURS"]) * 3600
     if now - session.get("seen", 0) > idle or now - session.get("since", 0) > longest:
@@ -121,5 +132,5 @@ def scope() -> Scope:
             g.scope = Scope.of_areas(street, {})
         else:
             with db.connection() as conn:
-                g.scope = accounts.scope_of(conn, current_user.account, datetime.now(UTC))
+                g.scope = sessions.scope_of(conn, current_user.account)
     return g.scope

@@ -1,0 +1,250 @@
+"""Working a case (案件): read it, move it one step of its workflow, extend its deadline, link it,
+add a note or a photo. One core for the case page, the JSON API the phone uses and
+``gridmap case``: every call takes the actor (gridmap.accounts.policy.Actor), checks the action
+it is for, reads within the actor's scope, and checks the actor's duties against the workflow's
+own data before a step is made. A case outside the scope is answered exactly like one that
+does not exist.
+
+The database refuses what can never be true (a step the workflow does not have, a time before
+the step began, an extension past its rule) in the same transaction; these checks come first so
+that a person is told in words why, and who may.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+
+from gridmap.accounts import policy
+from gridmap.accounts.policy import Actor
+from gridmap.cases import photos
+from gridmap.core import clock
+from gridmap.core.errors import BadInput, Forbidden, NotFound
+from gridmap.data import cases, listing, people, workflow
+from gridmap.data import incidents as incident_data
+from gridmap.data import links as link_data
+
+UNKNOWN = "没有这个事件，或它不在您的负责范围内。"
+
+
+def one(conn: psycopg.Connection, actor: Actor, incident_id: int) -> dict:
+    """The case, with its state, light and deadline now."""
+    policy.require(actor, "see_incidents")
+    case = cases.one(conn, actor.scope, incident_id, clock.now())
+    if case is None:
+        raise NotFound(UNKNOWN)
+    return case
+
+
+def page(conn: psycopg.Connection, actor: Actor, incident_id: int) -> dict:
+    """What the case page shows: the case, its history, its parties (masked), the cases naming
+    the same party, the handovers when plans moved its grid, and who answers for it now if it
+    was handed over."""
+    case = one(conn, actor, incident_id)
+    scope = actor.scope
+    case["repeats"] = cases.repeats(conn, scope, incident_id)
+    case["handovers"] = cases.handovers(conn, scope, incident_id)
+    if case["handler_grid_code"]:
+        codes = {
+            "package_area": case["handler_package_area_code"],
+            "village": case["handler_village_code"],
+            "unit": case["handler_unit_code"],
+            "grid": case["handler_grid_code"],
+        }
+        case["handlers"] = people.responsible(conn, scope.street_code, clock.now(), codes)
+    return {
+        "case": case,
+        "events": cases.history(conn, scope, incident_id),
+        "parties": cases.parties(conn, scope, incident_id),
+    }
+
+
+def file(conn: psycopg.Connection, actor: Actor, incident_id: int) -> dict:
+    """A case as the phone reads it: state, history, notes, photos, parties (masked), and the
+    moves the actor may make."""
+    case = one(conn, actor, incident_id)
+    scope = actor.scope
+    more = cases.follow_up(conn, scope, incident_id)
+    return {
+        "case": case,
+        "history": cases.history(conn, scope, incident_id),
+        "notes": more["notes"],
+        "photos": more["photos"],
+        "parties": cases.parties(conn, scope, incident_id),
+        "moves": moves(conn, actor, case),
+    }
+
+
+def listing_page(conn: psycopg.Connection, actor: Actor, q) -> tuple[list[dict], bool]:
+    """One page of the actor's cases that match ``q`` (gridmap.cases.query.Query)."""
+    policy.require(actor, "see_incidents")
+    return listing.page(conn, actor.scope, q, clock.now())
+
+
+def moves(conn: psycopg.Connection, actor: Actor, case: dict) -> list[dict]:
+    """The steps the workflow allows from the case's state that the actor's duties may make."""
+    return [m for m in _steps(conn, case, actor) if m["mine"]]
+
+
+def _steps(conn, case: dict, actor: Actor) -> list[dict]:
+    return [
+        {
+            "to_status": t["to_status"],
+            "to_name": t["to_name"],
+            "action": t["action"],
+            "reason_required": t["reason_required"],
+            "mine": policy.may_move(actor, t["roles"]),
+        }
+        for t in workflow.transitions(conn)
+        if t["kind"] == case["kind"] and t["from_status"] == case["status"]
+    ]
+
+
+def move(
+    conn: psycopg.Connection,
+    actor: Actor,
+    incident_id: int,
+    to_status: str,
+    *,
+    reason: str = "",
+    expected: str | None = None,
+    at: datetime | None = None,
+    by_person: int | None = None,
+) -> dict:
+    """One step of the case's workflow, if it has that step and the actor's duties may make
+    it; ``expected`` is the state the person saw (a case someone else moved meanwhile is
+    refused, not overwritten). ``at`` and ``by_person`` record work done earlier, on paper
+    (the owner at the console only). Returns the event and the case after it."""
+    policy.require(actor, "move_case")
+    case = one(conn, actor, incident_id)
+    step = next((m for m in _steps(conn, case, actor) if m["to_status"] == to_status), None)
+    if step is None:
+        raise BadInput(_no_such_step(conn, case, to_status))
+    if not step["mine"]:
+        raise Forbidden(f"您的职务不能办理「{step['action']}」。")
+    event = workflow.transition(
+        conn,
+        actor.street_code,
+        incident_id,
+        to_status,
+        at=at if actor.role is policy.OWNER else None,
+        by_person=_by(actor, by_person),
+        reason=reason,
+        expected=expected,
+    )
+    return {"event": event, "case": one(conn, actor, incident_id)}
+
+
+def _no_such_step(conn, case: dict, to_status: str) -> str:
+    statuses = incident_data.reference(conn)["statuses"]
+    if (case["kind"], to_status) not in statuses:
+        return f"「{case['kind_name']}」没有「{to_status}」这个状态"
+    name = statuses[(case["kind"], to_status)]["name"]
+    return f"「{case['status_name']}」的案件不能转为「{name}」。"
+
+
+def _by(actor: Actor, by_person: int | None) -> int | None:
+    """Who is recorded as acting: the actor's own person; at the console, whom it names."""
+    return by_person if actor.role is policy.OWNER else actor.person_id
+
+
+def extend(
+    conn: psycopg.Connection,
+    actor: Actor,
+    incident_id: int,
+    days: int,
+    *,
+    reason: str,
+    by_person: int | None = None,
+) -> dict:
+    """Extend the current step's deadline by ``days`` where its rule allows, before it runs out
+    (the database holds the rule); returns the event."""
+    policy.require(actor, "move_case")
+    one(conn, actor, incident_id)
+    return workflow.extend(
+        conn,
+        actor.street_code,
+        incident_id,
+        days,
+        by_person=_by(actor, by_person),
+        reason=reason,
+    )
+
+
+def link(
+    conn: psycopg.Connection, actor: Actor, from_id: int, to_id: int, kind: str, note: str = ""
+) -> dict:
+    """Record that ``from_id`` led to (or duplicates) ``to_id``; both must be the actor's."""
+    policy.require(actor, "move_case")
+    one(conn, actor, from_id)
+    one(conn, actor, to_id)
+    return link_data.add(
+        conn, actor.street_code, from_id, to_id, kind, by_person=actor.person_id, note=note
+    )
+
+
+def record(conn: psycopg.Connection, actor: Actor, incident_id: int) -> dict:
+    """The case as ``gridmap case show`` prints it: the incident, its light, history, links."""
+    policy.require(actor, "see_incidents")
+    row = incident_data.get(conn, actor.scope, incident_id)
+    if row is None:
+        raise NotFound(f"事件 {incident_id} 不存在")
+    street = actor.street_code
+    return {
+        "incident": row,
+        "clock": workflow.clock(conn, street, incident_id, clock.now()),
+        "events": workflow.events(conn, street, incident_id),
+        "links": link_data.of(conn, street, incident_id),
+    }
+
+
+def add_note(conn: psycopg.Connection, actor: Actor, incident_id: int, body: str) -> dict:
+    """A follow-up note (跟进记录) on the case."""
+    policy.require(actor, "follow_up")
+    one(conn, actor, incident_id)
+    return cases.add_note(conn, actor.street_code, incident_id, body, actor.person_id)
+
+
+def add_photo(
+    conn: psycopg.Connection, actor: Actor, incident_id: int, data: bytes, settings: dict
+) -> dict:
+    """A photo of the case, judged by its content and kept under a name the server chooses."""
+    policy.require(actor, "follow_up")
+    checked = photos.check(data, int(settings["PHOTO_MAX_BYTES"]))
+    one(conn, actor, incident_id)
+    name = photos.store(settings["INSTANCE_DIR"], actor.street_code, checked)
+    row = cases.add_photo(conn, actor.street_code, incident_id, name, checked, actor.person_id)
+    return {
+        "id": row["id"],
+        "width": checked.width,
+        "height": checked.height,
+        "content_type": checked.content_type,
+    }
+
+
+def photo_file(
+    conn: psycopg.Connection, actor: Actor, incident_id: int, photo_id: int, settings: dict
+) -> tuple[str, str]:
+    """Where a photo of the case is kept, and its type; refused like a case one may not see."""
+    policy.require(actor, "see_incidents")
+    found = [
+        p for p in cases.follow_up(conn, actor.scope, incident_id)["photos"] if p["id"] == photo_id
+    ]
+    if not found:
+        raise NotFound("没有这张照片，或它所属的案件不在您的负责范围内。")
+    path = photos.path_of(settings["INSTANCE_DIR"], actor.street_code, found[0]["file"])
+    return str(path), found[0]["content_type"]
+
+
+def personal(
+    conn: psycopg.Connection, actor: Actor, incident_id: int, reason: str, origin: dict
+) -> dict:
+    """The case page with its parties' personal data in full, and the audit record of that
+    view written in the same transaction (gridmap.data.cases.parties_in_full)."""
+    policy.require(actor, "see_personal_data")
+    shown = page(conn, actor, incident_id)
+    shown["parties"] = cases.parties_in_full(
+        conn, actor.scope, incident_id, actor.account, reason, origin
+    )
+    return shown

@@ -1,0 +1,28 @@
+"""Every JSON answer writes a moment as Beijing ISO time (2024-03-05T08:30:00+08:00), a day as
+ISO, numpy's numbers as plain numbers, and Chinese as it is (no \\u escapes).
+
+Flask's own provider writes a datetime as an HTTP date in GMT, which no page or phone of the
+street reads as it should; one provider for the whole app means no view converts times itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask.json.provider import DefaultJSONProvider
+
+from gridmap.core.clock import iso_local
+
+
+class BeijingJSON(DefaultJSONProvider):
+    ensure_ascii = False
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, datetime):
+            return iso_local(o) if o.tzinfo else o.isoformat()
+        if isinstance(o, date):
+            return o.isoformat()
+        if hasattr(o, "item") and hasattr(o, "dtype"):  # a numpy scalar
+            return o.item()
+        return DefaultJSONProvider.default(o)
