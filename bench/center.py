@@ -127,7 +127,7 @@ def query_timings(conn) -> dict[str, tuple[float, float]]:
 
     from gridmap.center.filters import Filters
     from gridmap.core.clock import LOCAL
-    from gridmap.data import bins, cases, center, divisions
+    from gridmap.data import cases, center, divisions, tally
     from gridmap.data import incidents as incident_data
 
     now = datetime.now(LOCAL)
@@ -147,15 +147,19 @@ def query_timings(conn) -> dict[str, tuple[float, float]]:
         " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
         (STREET,),
     ).fetchone()["grid_code"]
+
+    def months(c, f, at):
+        return tally.read(c, "occurred", f.period, f, SCOPE, by="grid_month", now=at)
+
     calls = {
-        "part-month period": lambda c: center.grid_month_counts(c, SCOPE, part, now),
-        "100 m bins (a year)": lambda c: bins.bins(c, SCOPE, year, now),
-        "overdue": lambda c: center.grid_month_counts(
-            c, SCOPE, Filters(year.date_from, year.date_to, overdue=True), now
+        "part-month period": lambda c: months(c, part, now),
+        "100 m bins (a year)": lambda c: tally.read(
+            c, "cells", year.period, year, SCOPE, by="cell", now=now
         ),
+        "overdue": lambda c: months(c, Filters(year.date_from, year.date_to, overdue=True), now),
         "a grid's open cases": lambda c: cases.open_in_grids(c, SCOPE, [busiest], now),
-        "closed in a period": lambda c: cases.closed_between(
-            c, SCOPE, part.start, part.end, ["dispute", "petition"]
+        "closed in a period": lambda c: tally.read(
+            c, "closed", part.period, tally.Kinds(("dispute", "petition")), SCOPE, by="grid"
         ),
         "newest of a division": lambda c: divisions.latest_incident_time(c, division),
         "a batch's ids": lambda c: incident_data.ids_of_batch(c, STREET, batch),

@@ -399,7 +399,7 @@ def test_only_a_planner_changes_a_plan_though_the_center_sees_the_whole_street(c
 def test_the_served_maintenance_hands_over_plans_come_into_force(conn, owner, street, placement):
     """A plan in force whose cases are not handed over yet (a scheduled one, on its day) is
     picked up by the maintenance `gridmap serve` runs every few minutes, once."""
-    from gridmap.store import upkeep as maintenance
+    from gridmap.cli import upkeep as maintenance
 
     old = place_one(conn, placement)
     plan_id = plans.create(conn, Actor.of(street, SCOPE), "合并")

@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 from gridmap.accounts.scope import Scope
 from gridmap.center.filters import Filters
 from gridmap.core.clock import LOCAL
-from gridmap.data import bins, cases, center, divisions
+from gridmap.data import cases, divisions, tally
 from gridmap.data import incidents as incident_data
 from gridmap.store import cluster
 
@@ -43,6 +43,21 @@ def explained(settings, demo_loaded):
         yield conn, plans
 
 
+def months(conn, f: Filters) -> list[dict]:
+    return tally.read(conn, "occurred", f.period, f, SCOPE, by="grid_month", now=NOW)
+
+
+def cells(conn, f: Filters):
+    return tally.read(conn, "cells", f.period, f, SCOPE, by="cell", now=NOW)
+
+
+def closed(conn, start, end, kinds) -> dict[str, int]:
+    rows = tally.read(
+        conn, "closed", tally.Period(start, end), tally.Kinds(tuple(kinds)), SCOPE, by="grid"
+    )
+    return {r["grid_code"]: r["n"] for r in rows}
+
+
 def plan_of(plans: list[str], call) -> str:
     plans.clear()
     call()
@@ -52,7 +67,7 @@ def plan_of(plans: list[str], call) -> str:
 def test_overdue_cases_use_the_index_of_open_deadlines(explained):
     conn, plans = explained
     f = Filters(date(2026, 1, 1), date(2026, 12, 31), overdue=True)
-    text = plan_of(plans, lambda: center.grid_month_counts(conn, SCOPE, f, NOW))
+    text = plan_of(plans, lambda: months(conn, f))
     assert "using incident_open_" in text, text  # either partial index of open cases
 
 
@@ -70,7 +85,7 @@ def test_cases_closed_in_a_period_read_the_tally_and_count_only_its_edges(explai
     conn, plans = explained
     start, end = datetime(2026, 1, 5, tzinfo=LOCAL), datetime(2026, 5, 20, tzinfo=LOCAL)
     kinds = ["dispute", "petition"]
-    text = plan_of(plans, lambda: cases.closed_between(conn, SCOPE, start, end, kinds))
+    text = plan_of(plans, lambda: closed(conn, start, end, kinds))
     assert "incident_tally" in text and "incident_closed_idx" in text, text
     direct = conn.execute(
         """SELECT grid_code, count(*)::int AS n FROM incident WHERE street_code = %s
@@ -78,9 +93,7 @@ def test_cases_closed_in_a_period_read_the_tally_and_count_only_its_edges(explai
         (STREET, start, end, kinds),
     ).fetchall()
     assert direct  # the demo's current year closes cases in those months
-    assert cases.closed_between(conn, SCOPE, start, end, kinds) == {
-        r["grid_code"]: r["n"] for r in direct
-    }
+    assert closed(conn, start, end, kinds) == {r["grid_code"]: r["n"] for r in direct}
 
 
 def test_the_newest_incident_of_a_division_walks_the_time_index(explained):
@@ -104,7 +117,7 @@ def test_a_batchs_ids_use_the_batch_index(explained):
 def test_a_part_month_period_reads_the_tally_and_counts_only_its_edges(explained):
     conn, plans = explained
     f = Filters(date(2026, 3, 5), date(2026, 11, 20))
-    text = plan_of(plans, lambda: center.grid_month_counts(conn, SCOPE, f, NOW))
+    text = plan_of(plans, lambda: months(conn, f))
     assert "incident_tally" in text and "incident_time_idx" in text, text
     # … and gives what counting every incident gives.
     direct = conn.execute(
@@ -113,7 +126,7 @@ def test_a_part_month_period_reads_the_tally_and_counts_only_its_edges(explained
               AND kind = ANY(%s) GROUP BY 1, 2""",
         (STREET, f.start, f.end, list(f.kinds)),
     ).fetchall()
-    got = center.grid_month_counts(conn, SCOPE, f, NOW)
+    got = months(conn, f)
     assert sorted((r["grid_code"], r["month"], r["n"]) for r in got) == sorted(
         (r["grid_code"], r["month"], r["n"]) for r in direct
     )
@@ -132,13 +145,13 @@ def _direct_bins(conn, f: Filters) -> dict[tuple[int, int], int]:
 def test_the_bins_of_a_period_are_read_from_incident_bins_and_equal_a_count(explained):
     conn, plans = explained
     f = Filters(date(2026, 1, 20), date(2026, 5, 10))  # a long first and a short last month
-    text = plan_of(plans, lambda: bins.bins(conn, SCOPE, f, NOW))
+    text = plan_of(plans, lambda: cells(conn, f))
     assert "incident_bins" in text and "incident_time_idx" in text, text
-    got = bins.bins(conn, SCOPE, f, NOW)
+    got = cells(conn, f)
     want = _direct_bins(conn, f)
     assert len(want) > 10
-    cells = zip(got.ix.tolist(), got.iy.tolist(), got.n.tolist(), strict=True)
-    assert {(x, y): n for x, y, n in cells} == want
+    read = zip(got.ix.tolist(), got.iy.tolist(), got.n.tolist(), strict=True)
+    assert {(x, y): n for x, y, n in read} == want
     # The lattice: a cell is about 100 m by 100 m here.
     assert 90 < got.dlon * 111_320 * 0.862 < 100 and 95 < got.dlat * 110_574 < 105
 
@@ -146,5 +159,5 @@ def test_the_bins_of_a_period_are_read_from_incident_bins_and_equal_a_count(expl
 def test_bins_asked_by_category_are_counted_from_the_incidents(explained):
     conn, plans = explained
     f = Filters(date(2026, 1, 1), date(2026, 5, 31), categories=("neighbour",))
-    text = plan_of(plans, lambda: bins.bins(conn, SCOPE, f, NOW))
+    text = plan_of(plans, lambda: cells(conn, f))
     assert "incident_bins" not in text, text

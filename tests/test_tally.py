@@ -14,9 +14,9 @@ import pytest
 from gridmap.accounts.scope import Scope
 from gridmap.center.filters import Filters
 from gridmap.core.clock import LOCAL
-from gridmap.data import center, reports, workflow
 from gridmap.data import incidents as incident_data
 from gridmap.data import tally as tally_data
+from gridmap.data import workflow
 from gridmap.intake import fold as tally
 from gridmap.intake import load as incidents
 from gridmap.store import db
@@ -241,7 +241,15 @@ def test_counts_as_of_a_month_end(conn, owner, placement):
     workflow.transition(conn, st.CODE, found, "resolved", at=at("2021-06-20 09:00"))
 
     def open_at(month):
-        return reports.open_at_month_end(conn, st.CODE, month, ["dispute", "petition"])
+        end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=LOCAL)
+        rows = tally_data.read(
+            conn,
+            "open",
+            tally_data.Period(end, end),
+            tally_data.Kinds(("dispute", "petition")),
+            Scope.street(st.CODE),
+        )
+        return {r["grid_code"]: r["n"] for r in rows}
 
     def direct(month):
         after = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=LOCAL)
@@ -314,11 +322,22 @@ def read(conn, f: Filters, bbox) -> tuple[list, list]:
     now = datetime(2024, 1, 1, tzinfo=UTC)
     months = sorted(
         (r["grid_code"], r["month"], r["n"])
-        for r in center.grid_month_counts(conn, Scope.street(st.CODE), f, now)
+        for r in tally_data.read(
+            conn, "occurred", f.period, f, Scope.street(st.CODE), by="grid_month", now=now
+        )
     )
     grids = sorted(
         (r["grid_code"], r["n"], round(r["lon"], 9))
-        for r in center.grids_in_view(conn, Scope.street(st.CODE), f, now, bbox)
+        for r in tally_data.read(
+            conn,
+            "occurred",
+            f.period,
+            f,
+            Scope.street(st.CODE),
+            by="grid_position",
+            now=now,
+            bbox=bbox,
+        )
     )
     return months, grids
 

@@ -24,9 +24,7 @@ from gridmap.center.filters import Filters
 from gridmap.center.stats import emerging, gistar, kde, weights
 from gridmap.center.stats.fishnet import Fishnet
 from gridmap.core.errors import NotFound
-from gridmap.data import areas
-from gridmap.data import bins as bins_data
-from gridmap.data import center as data
+from gridmap.data import areas, tally
 
 FINE = 100.0  # metres: about the bins PostGIS counts in (migration 0013: 96 m × 99.5 m here)
 CELL = 500.0  # metres: the fishnet on which Gi* finds finer patterns than grids
@@ -82,7 +80,10 @@ class Analyst:
         grids = pd.DataFrame(areas.grid_shapes(conn, division["id"]))
         leaders = {p["code"]: p["leader"] for p in areas.package_areas(conn, division["id"], at)}
         grids["leader"] = grids["package_area_code"].map(leaders).fillna("")
-        cube = _cube(data.grid_month_counts(conn, street, street_wide, now), grids, f)
+        months = tally.read(
+            conn, "occurred", f.period, street_wide, street, by="grid_month", now=now
+        )
+        cube = _cube(months, grids, f)
         w = self.grid_weights(division["id"], list(grids["geojson"]))
         grids = _grid_statistics(grids, cube, w)
         cells, heat = (
@@ -90,7 +91,7 @@ class Analyst:
             [],
         )
         if detail:
-            bins = bins_data.bins(conn, street, street_wide, now)
+            bins = tally.read(conn, "cells", f.period, street_wide, street, by="cell", now=now)
             frame = _Frame.on_lattice(division["boundary_bbox"], bins.dlon, bins.dlat)
             points = frame.centres(bins)
             cells = _fishnet(points, frame, shapely.from_geojson(division["boundary"]))
@@ -191,7 +192,7 @@ class _Frame:
             110_574.0,
         )
 
-    def centres(self, bins: bins_data.Bins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def centres(self, bins: tally.Bins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The bins' cell centres in this frame's metres, and their counts."""
         x = ((bins.ix + 0.5) * bins.dlon - self.lon0) * self.kx
         y = ((bins.iy + 0.5) * bins.dlat - self.lat0) * self.ky

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from gridmap.core import params
 from gridmap.core.clock import LOCAL
 from gridmap.core.errors import BadInput
+from gridmap.data import tally
 
 # Conflicts the center follows by default; legal services and publicity are shown on request.
 DEFAULT_KINDS = ("dispute", "mediation", "petition", "enforcement")
@@ -37,6 +38,11 @@ class Filters:
     def end(self) -> datetime:
         """Exclusive end: midnight after the last day."""
         return datetime.combine(self.date_to + timedelta(days=1), time(), LOCAL)
+
+    @property
+    def period(self) -> tally.Period:
+        """The period as the tally's reader takes it."""
+        return tally.Period(self.start, self.end)
 
     def months(self) -> list[date]:
         """First days of the months the period touches (the bins of trend analyses)."""

@@ -114,8 +114,8 @@ def db_maintain(obj: Context) -> None:
     """维护：合并汇总表的追加行，补全当事人身份证号摘要。可定时运行；gridmap serve 每隔几分钟
     自动合并汇总表。"""
     from gridmap.accounts import pii
+    from gridmap.cli import upkeep as maintenance
     from gridmap.data import incidents as incident_data
-    from gridmap.store import upkeep as maintenance
 
     with db.connect(obj.config) as conn:
         rows = maintenance.run(conn, obj.config["STREET_CODE"])
@@ -248,8 +248,8 @@ def run_demo(ctx: click.Context, host: str | None, port: int | None) -> None:
 def serve(obj: Context, host: str | None, port: int | None, demo: bool = False) -> None:
     from gridmap import create_app
     from gridmap.center.stats import weights
+    from gridmap.cli import upkeep as maintenance
     from gridmap.people import staffing
-    from gridmap.store import upkeep as maintenance
     from gridmap.web import security, serving
 
     app = create_app({"DEMO": True} if demo else None)

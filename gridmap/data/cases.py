@@ -1,9 +1,9 @@
-"""Cases to follow up: the open cases of some grids by urgency, and what was closed when.
+"""Cases to follow up: a case, its history, parties (masked), notes and photos, and the open
+cases of some grids by urgency.
 
-The grid member's 我的网格 and the center's overdue lists read the open cases of a few grids;
-the reports read how many cases were closed in a period. The first goes through a partial index
-of migration 0012 (open cases by grid and deadline); the second reads the tally's closings and
-counts only the part months, by the index of closing times.
+The grid member's 我的网格 and the center's overdue lists read the open cases of a few grids,
+through a partial index of migration 0012 (open cases by grid and deadline). How many cases
+were closed in a period is the tally's to say (gridmap.data.tally, measure ``closed``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from psycopg import sql
 from gridmap.accounts import pii
 from gridmap.accounts.scope import Scope
 from gridmap.data import audit
-from gridmap.data import periods as periodparts
-from gridmap.data import tally as tally_data
 from gridmap.data.dberrors import refusals
 
 _OPEN = """SELECT i.id, i.kind, k.name AS kind_name, i.category, i.status,
@@ -76,74 +74,6 @@ def summary(conn: psycopg.Connection, scope: Scope, now: datetime) -> dict:
         {**params, "now": now},
         prepare=False,
     ).fetchone()
-
-
-def closed_between(
-    conn: psycopg.Connection, scope: Scope, start: datetime, end: datetime, kinds: list[str]
-) -> dict[str, int]:
-    """Cases of ``kinds`` closed in [start, end), per grid code (the reports' 办结数).
-
-    Whole months are read from the tally's closings (measure 'closed'), with the batches
-    it leaves out counted directly; part months are counted, or taken from the tally less the
-    days left out (gridmap.data.periods), through the index of closing times."""
-    street_code = scope.street_code
-    if not scope.whole:  # a few grids' closings: counted, by the index of closing times
-        allowed, params = scope.where("i")
-        rows = conn.execute(
-            sql.SQL(
-                "SELECT i.grid_code, count(*)::int AS n FROM incident i WHERE {}"
-                " AND i.closed_at >= %(start)s AND i.closed_at < %(end)s"
-                " AND i.kind = ANY(%(kinds)s) GROUP BY 1"
-            ).format(allowed),
-            {**params, "start": start, "end": end, "kinds": kinds},
-            prepare=False,
-        ).fetchall()
-        return {r["grid_code"]: r["n"] for r in rows}
-    plan = periodparts.split(start, end)
-    params: dict = {"s": street_code, "kinds": kinds}
-    arms = []
-    if plan.tallied:
-        params.update(
-            first=plan.first,
-            last=plan.last,
-            first_year=plan.first.year,
-            last_year=plan.last.year,
-            t0=plan.tally_start,
-            t1=plan.tally_end,
-        )
-        arms.append(
-            """SELECT grid_code, n
-                 FROM (SELECT grid_code, year, unnest(months) AS m, unnest(n) AS n
-                         FROM incident_tally
-                        WHERE measure = 'closed' AND street_code = %(s)s
-                          AND year BETWEEN %(first_year)s AND %(last_year)s
-                          AND kind = ANY(%(kinds)s)) t
-                WHERE make_date(year, m, 1) BETWEEN %(first)s AND %(last)s"""
-        )
-        untallied = tally_data.untallied_batches(conn, street_code)
-        if untallied:
-            params["untallied"] = untallied
-            arms.append(
-                """SELECT grid_code, 1 FROM incident
-                    WHERE street_code = %(s)s AND batch_id = ANY(%(untallied)s)
-                      AND closed_at >= %(t0)s AND closed_at < %(t1)s AND kind = ANY(%(kinds)s)"""
-            )
-    for k, piece in enumerate(plan.pieces):
-        params.update({f"p{k}_start": piece.start, f"p{k}_end": piece.end})
-        arms.append(
-            f"""SELECT grid_code, {piece.sign} FROM incident
-                 WHERE street_code = %(s)s AND closed_at >= %(p{k}_start)s
-                   AND closed_at < %(p{k}_end)s AND kind = ANY(%(kinds)s)"""
-        )
-    if not arms:
-        return {}
-    rows = conn.execute(
-        "SELECT grid_code, sum(n)::int AS n FROM (" + " UNION ALL ".join(arms) + ") c(grid_code, n)"
-        " GROUP BY 1 HAVING sum(n) <> 0",
-        params,
-        prepare=False,
-    ).fetchall()
-    return {r["grid_code"]: r["n"] for r in rows}
 
 
 def one(conn: psycopg.Connection, scope: Scope, incident_id: int, now: datetime) -> dict | None:

@@ -44,33 +44,3 @@ def of(conn: psycopg.Connection, street_code: str, incident_id: int) -> list[dic
             ORDER BY l.at, l.id""",
         {"s": street_code, "i": incident_id},
     ).fetchall()
-
-
-def source_governance(
-    conn: psycopg.Connection, street_code: str, start: datetime, end: datetime
-) -> dict:
-    """Of the disputes that occurred in [start, end) (duplicates left out): how many there
-    were, how many were resolved, and how many went on to a petition, directly or through a
-    mediation case that failed — the share kept below petition is 矛盾不上交."""
-    row = conn.execute(
-        """WITH d AS (
-             SELECT i.id, i.status
-               FROM incident i
-              WHERE i.street_code = %(s)s AND i.kind = 'dispute'
-                AND i.occurred_at >= %(start)s AND i.occurred_at < %(end)s
-                AND NOT EXISTS (SELECT FROM incident_link l WHERE l.street_code = i.street_code
-                                   AND l.from_id = i.id AND l.link = 'duplicate')),
-           up AS (
-             SELECT DISTINCT d.id
-               FROM d JOIN incident_link l ON l.street_code = %(s)s AND l.from_id = d.id
-               LEFT JOIN incident_link m ON m.street_code = %(s)s AND m.from_id = l.to_id
-                                        AND m.link = 'petition'
-              WHERE l.link = 'petition' OR (l.link = 'mediation' AND m.id IS NOT NULL))
-         SELECT count(*)::int AS disputes,
-                count(*) FILTER (WHERE d.status = 'resolved')::int AS resolved,
-                (SELECT count(*)::int FROM up) AS petitioned
-           FROM d""",
-        {"s": street_code, "start": start, "end": end},
-    ).fetchone()
-    kept = row["disputes"] - row["petitioned"]
-    return {**row, "kept": kept, "kept_share": kept / row["disputes"] if row["disputes"] else None}

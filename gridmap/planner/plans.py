@@ -33,6 +33,7 @@ from gridmap.data import areas
 from gridmap.data import plans as store
 from gridmap.data.dberrors import refusals
 from gridmap.data.geometry import from_wkb
+from gridmap.data.plans import text_or_none  # noqa: F401  (a draft's text, never NaN)
 from gridmap.planner import check as plancheck
 from gridmap.planner import rebalance, workload
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
 
 from gridmap.center import service as center_service
-from gridmap.core import coords, params
+from gridmap.core import clock, coords, params
 from gridmap.core.errors import BadInput
-from gridmap.data import center as center_data
 from gridmap.geo.locate import locate
 from gridmap.store import db
 from gridmap.web import access, users
@@ -31,7 +29,7 @@ def locate_point():
     crs = params.choice(request.args, "crs", "坐标系 crs", CRS, "wgs84")
     x, y = coords.to_wgs84([lon], [lat], crs)
     lon, lat = float(x[0]), float(y[0])
-    at = params.moment(request.args, "at", "时间") or datetime.now(UTC)
+    at = params.moment(request.args, "at", "时间") or clock.now()
     with db.connection() as conn:
         return locate(
             conn,
@@ -43,14 +41,6 @@ def locate_point():
         )
 
 
-def parse_at(text: str | None) -> datetime:
-    """A date or date-time (gridmap.core.timewindow's forms; Beijing time without a zone) in the
-    window of query dates. Default: now."""
-    return params.parse_query_moment(text, "时间") if text else datetime.now(UTC)
-
-
-MARKER_LIMIT = 500  # more incidents than this in a view are shown as counts per square
-DETAIL_ZOOM = 14  # below this zoom a view shows counts per grid
 LAYERS = {"grids": "网格，默认", "cells": "500 米格网中显著的格子"}
 
 
@@ -59,12 +49,11 @@ LAYERS = {"grids": "网格，默认", "cells": "500 米格网中显著的格子"
 def hotspots():
     """Hot and cold spots per grid (or per fishnet cell, ``layer=cells``) as GeoJSON, for the
     same filters as the governance center's page."""
-    from gridmap.web import center
-
     layer = params.choice(request.args, "layer", "图层 layer", LAYERS, "grids")
     with db.connection() as conn:
-        f, _ref = center.current_filters(conn)
-        result = center.analyse(conn, f, detail=(layer == "cells"))
+        f, result = center_service.hotspots(
+            conn, _analyst(), users.actor(), request.args, cells=(layer == "cells")
+        )
     narrowed = center_service.narrowed(result.grids, f)
     rows = narrowed if layer == "grids" else result.cells
     keep = ["code", "name", "count", "z", "p", "gi_bin"]
@@ -85,7 +74,7 @@ def hotspots():
         {
             "type": "Feature",
             "geometry": json.loads(r["geojson"]),
-            "properties": {k: _plain(r[k]) for k in keep},
+            "properties": {k: r[k] for k in keep},
         }
         for r in rows.to_dict("records")
     ]
@@ -107,34 +96,13 @@ def incidents_in_view():
     their popups), with the people who answered for each; or, when the view still holds too
     many, counts per small square.
     """
-    from gridmap.web import center
-
     bbox = params.parse_bbox(params.single(request.args, "bbox"))
-    zoom = params.integer(request.args, "zoom", "缩放级别 zoom", 0, 24, DETAIL_ZOOM)
-    scope = users.scope()
-    now = datetime.now(UTC)
+    zoom = params.integer(request.args, "zoom", "缩放级别 zoom", 0, 24, center_service.DETAIL_ZOOM)
     with db.connection() as conn:
-        f, _ref = center.current_filters(conn)
-        if zoom < DETAIL_ZOOM:
-            counts = center_data.grids_in_view(conn, scope, f, now, bbox)
-            return _bubbles("grids", counts)
-        rows = center_data.in_view(conn, scope, f, now, bbox, MARKER_LIMIT + 1)
-        if len(rows) > MARKER_LIMIT:
-            cell = (bbox[2] - bbox[0]) / 24  # about two dozen squares across the view
-            counts = center_data.clusters_in_view(conn, scope, f, now, bbox, cell)
-            return _bubbles("squares", counts)
-        people = center_data.people_of(conn, scope, [r["id"] for r in rows])
-    items = [incident_layer.item(r, people.get(r["id"])) for r in rows]
-    return {"mode": "incidents", "items": items, "total": len(items)}
+        return center_service.map_view(
+            conn, users.actor(), request.args, bbox, zoom, incident_layer.item
+        )
 
 
-def _bubbles(mode: str, counts: list[dict]) -> dict:
-    items = [
-        {"lat": c["lat"], "lon": c["lon"], "count": c["n"], "grid_code": c.get("grid_code")}
-        for c in counts
-    ]
-    return {"mode": mode, "items": items, "total": sum(c["n"] for c in counts)}
-
-
-def _plain(value):
-    return value.item() if hasattr(value, "item") else value
+def _analyst():
+    return current_app.extensions["gridmap.analyst"]

@@ -7,7 +7,6 @@ name, their counts and their overdue cases. The statistics stay the street's.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import shapely
@@ -20,9 +19,6 @@ from gridmap.center import service as center_service
 from gridmap.center.analysis import Analysis
 from gridmap.center.stats.emerging import CATEGORIES
 from gridmap.core import params
-from gridmap.core.errors import NotFound
-from gridmap.data import areas, cases, streets
-from gridmap.data import center as center_data
 from gridmap.store import db
 from gridmap.web import access, mapping, users
 
@@ -41,38 +37,16 @@ HOT = {
 }
 
 
-def current_filters(conn) -> tuple[filters.Filters, dict]:
-    """The filters of this request, within the signed-in person's scope."""
-    return center_service.current_filters(conn, users.scope(), request.args)
-
-
-def analyse(conn, f: filters.Filters, detail: bool = True) -> Analysis:
-    analyst = current_app.extensions["gridmap.analyst"]
-    return center_service.analyse(analyst, conn, users.scope(), f, detail=detail)
-
-
 @bp.get("/")
 @access.requires("see_incidents")
 def page():
-    street_code = current_app.config["STREET_CODE"]
     scope = users.scope()
     metric = params.choice(request.args, "metric", "着色指标 metric", METRICS, "rate")
-    now = datetime.now(UTC)
     with db.connection() as conn:
-        street = streets.get(conn, street_code)
-        if street is None:
-            raise NotFound(f"街道 {street_code} 没有数据。请先运行 gridmap demo 载入示意数据。")
-        f, ref = current_filters(conn)
-        result = analyse(conn, f)
-        pas = areas.package_areas(conn, result.division["id"], result.at)
-        vills = areas.villages(conn, result.division["id"])
-        resources = center_data.resources(conn, scope, result.division["id"], result.at)
-        mine = None
-        if not scope.whole:
-            mine = {
-                "summary": cases.summary(conn, scope, now),
-                "overdue": cases.open_cases(conn, scope, now, overdue=True, limit=20),
-            }
+        p = center_service.page(
+            conn, current_app.extensions["gridmap.analyst"], users.actor(), request.args
+        )
+    f, result, pas, vills = p.filters, p.analysis, p.package_areas, p.villages
     visible = {g["package_area_code"] for g in result.grids.to_dict("records")}
     shown_villages = {g["village_code"] for g in result.grids.to_dict("records")}
     if not scope.whole:  # the areas of the person's grids, and figures only for whole ones
@@ -88,15 +62,17 @@ def page():
     else:
         whole = vills
     grids = center_service.narrowed(result.grids, f)
-    m = _map(grids, result, pas, whole, resources, f, metric)
+    m = _map(grids, result, pas, whole, p.resources, f, metric)
     return render_template(
         "center.html",
-        street=street,
+        street=p.street,
         f=f,
-        ref=ref,
+        ref=p.reference,
         metric=metric,
         map=mapping.components(m, collapsed=True),
-        categories=sorted({(c, n) for (k, c), n in ref["categories"].items() if k in f.kinds}),
+        categories=sorted(
+            {(c, n) for (k, c), n in p.reference["categories"].items() if k in f.kinds}
+        ),
         package_areas=pas,
         villages=vills,
         states=filters.STATES,
@@ -104,7 +80,7 @@ def page():
         hotspots=_table(grids),
         scope_name=_scope_name(f, pas, vills),
         scope=scope,
-        mine=mine,
+        mine=p.mine,
         person=current_user.display_name,
     )
 

@@ -10,7 +10,6 @@ its assets so that it opens with no network at all.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import shapely
@@ -19,8 +18,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 import layers
-from gridmap.core.errors import NotFound
-from gridmap.data import areas, streets
+from gridmap.center import service as center_service
 from gridmap.store import db
 from gridmap.web import access, mapping, reference, users
 
@@ -30,19 +28,11 @@ bp = Blueprint("field", __name__, url_prefix="/field")
 @bp.get("/")
 @access.requires("use_field_page")
 def page():
-    street_code = current_app.config["STREET_CODE"]
     scope = users.scope()
-    now = datetime.now(UTC)
     with db.connection() as conn:
-        street = streets.get(conn, street_code)
-        division = areas.in_force(conn, street_code, now) if street else None
-        if division is None:
-            raise NotFound(f"街道 {street_code} 目前没有生效的网格划分，无法上报。")
+        shown = center_service.my_grids(conn, users.actor())
         ref = reference.of(conn)
-        # A scope of units holds no whole grid: it is shown the street's grids.
-        mine = areas.grids(conn, division["id"], now, scope) or areas.grids(
-            conn, division["id"], now
-        )
+    street, mine = shown["street"], shown["grids"]
     m = mapping.new_map(current_app.config, _bounds(mine))
     colours = {r["package_area_code"]: "#8b1a1a" for r in mine}
     layers.REGISTRY["grids"].build(mine, colours, popups=False).add_to(m)  # a tap drops a pin

@@ -9,15 +9,14 @@ than the street), since nothing in it is personal or precise.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, current_app, request
 
-from gridmap.accounts.scope import Scope
-from gridmap.core import params
+from gridmap.cases import public
+from gridmap.core import clock, params
 from gridmap.core.clock import LOCAL, iso_local
 from gridmap.core.errors import BadInput, NotFound
-from gridmap.data import public
 from gridmap.store import db
 from gridmap.web import access, reference
 
@@ -59,7 +58,7 @@ def _service(kind: str, category: str, name: str, group: str) -> dict:
 @bp.get("/requests.json")
 @access.public_if("OPEN311_PUBLIC", "read_open311")
 def requests_list():
-    now = datetime.now(UTC)
+    now = clock.now()
     start = params.moment(request.args, "start_date", "start_date") or now - timedelta(days=90)
     end = params.moment(request.args, "end_date", "end_date") or now
     if end <= start:
@@ -84,7 +83,7 @@ def request_one(incident_id: int):
             conn,
             _street(),
             earliest,
-            datetime.now(UTC) + timedelta(days=1),
+            clock.now() + timedelta(days=1),
             [],
             "",
             _precision(),
@@ -96,8 +95,8 @@ def request_one(incident_id: int):
     return [_request(rows[0])]
 
 
-def _street() -> Scope:
-    return Scope.street(current_app.config["STREET_CODE"])
+def _street() -> str:
+    return current_app.config["STREET_CODE"]
 
 
 def _precision() -> float:

@@ -6,11 +6,10 @@ import shapely
 from flask import Blueprint, current_app, render_template, request
 
 import layers
-from gridmap.core.errors import NotFound
-from gridmap.data import areas, streets
+from gridmap.center import service as center_service
+from gridmap.core import params
 from gridmap.store import db
-from gridmap.web import access, mapping
-from gridmap.web.api import parse_at
+from gridmap.web import access, mapping, users
 
 bp = Blueprint("overview", __name__)
 
@@ -18,19 +17,11 @@ bp = Blueprint("overview", __name__)
 @bp.get("/")
 @access.requires("see_map")
 def street_map():
-    street_code = current_app.config["STREET_CODE"]
-    at = parse_at(request.args.get("at"))
+    at = params.moment(request.args, "at", "时间")
     with db.connection() as conn:
-        street = streets.get(conn, street_code)
-        division = areas.in_force(conn, street_code, at) if street else None
-        if division is None:
-            raise NotFound(
-                f"街道 {street_code} 在 {at:%Y-%m-%d} 没有生效的网格划分。"
-                "请先运行 gridmap demo 载入示意数据，或由规划人员发布划分。"
-            )
-        pas = areas.package_areas(conn, division["id"], at)
-        vills = areas.villages(conn, division["id"])
-        grid_rows = areas.grids(conn, division["id"], at)
+        shown = center_service.division_in_force(conn, users.actor(), at)
+    pas, vills, grid_rows = shown["package_areas"], shown["villages"], shown["grids"]
+    street, division, at = shown["street"], shown["division"], shown["at"]
     colours = {
         pa["code"]: layers.common.PALETTE[i % len(layers.common.PALETTE)]
         for i, pa in enumerate(pas)

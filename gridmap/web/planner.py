@@ -9,18 +9,14 @@ the same core as the ``gridmap plans`` commands (gridmap.planner.plans, gridmap.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import shapely
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 import layers
 from gridmap.core import clock, params
-from gridmap.core.errors import BadInput, GridmapError, NotFound
-from gridmap.data import areas, divisions, streets
-from gridmap.data import plans as store
+from gridmap.core.errors import BadInput, GridmapError
 from gridmap.planner import io as plan_io
-from gridmap.planner import plans
+from gridmap.planner import pages, plans
 from gridmap.planner import release as plan_release
 from gridmap.store import db
 from gridmap.web import access, mapping, users
@@ -36,24 +32,15 @@ DONE = {
 }
 
 
-def _street() -> str:
-    return users.scope().street_code
-
-
 @bp.get("/")
 @access.requires("see_plans")
 def index():
     with db.connection() as conn:
-        street = streets.get(conn, _street())
-        rows = store.listing(conn, _street())
-        published = divisions.published(conn, _street())
-    now = datetime.now(UTC)
+        shown = pages.index(conn, users.actor())
     return render_template(
         "planner_index.html",
-        street=street,
-        plans=rows,
-        divisions=published,
-        now=now,
+        **shown,
+        now=clock.now(),
         done=DONE.get(request.args.get("done", "")),
     )
 
@@ -74,27 +61,18 @@ def create():
 @bp.get("/plans/<int:plan_id>")
 @access.requires("see_plans")
 def plan_page(plan_id: int, error: str | None = None, details=None, status: int = 200):
-    now = datetime.now(UTC)
+    now = clock.now()
     with db.connection() as conn:
-        street = streets.get(conn, _street())
-        plan = plans.plan(conn, users.scope(), plan_id)
-        changed = store.latest_revisions(conn, _street(), plan_id)
-        division = areas.in_force(conn, _street(), now)
-        villages = store.villages_in_force(conn, division["id"]) if division else []
-        diff = plan_release.diff(conn, users.scope(), plan_id) if changed else None
+        shown = pages.plan(conn, users.actor(), plan_id)
     page = render_template(
         "planner_plan.html",
-        street=street,
-        plan=plan,
-        changed=changed,
-        villages=villages,
-        diff=diff,
+        **shown,
         now=now,
         today=now.astimezone(clock.LOCAL).date().isoformat(),
         error=error,
         details=[d for d in details if isinstance(d, str)] if isinstance(details, list) else [],
         done=DONE.get(request.args.get("done", "")),
-        names={v["code"]: v["name"] for v in villages},
+        names={v["code"]: v["name"] for v in shown["villages"]},
     )
     return page, status
 
@@ -192,14 +170,9 @@ def export(plan_id: int, village: str):
 @access.requires("see_plans")
 def editor(plan_id: int, village: str):
     """The village's editor; its script reads the draft from the JSON API."""
-    now = datetime.now(UTC)
     with db.connection() as conn:
-        street = streets.get(conn, _street())
-        plan = plans.plan(conn, users.scope(), plan_id)
-        division = areas.in_force(conn, _street(), now)
-        found = store.village_in_force(conn, division["id"], village) if division else None
-    if found is None:
-        raise NotFound(f"现行区划中没有村（社区）{village}")
+        shown = pages.village(conn, users.actor(), plan_id, village)
+    street, plan, found = shown["street"], shown["plan"], shown["village"]
     edge = shapely.from_wkb(bytes(found["wkb"]))
     west, south, east, north = edge.bounds
     m = mapping.new_map(current_app.config, [[south, west], [north, east]])
@@ -224,33 +197,20 @@ def editor(plan_id: int, village: str):
 def compare():
     """Two divisions side by side (an earlier one and the one in force, by default)."""
     with db.connection() as conn:
-        street = streets.get(conn, _street())
-        published = divisions.published(conn, _street())
-        if not published:
-            raise NotFound("街道还没有已发布的网格划分")
-        ids = [d["id"] for d in published]
-        left = _pick(request.args.get("left"), ids, ids[-2] if len(ids) > 1 else ids[-1])
-        right = _pick(request.args.get("right"), ids, ids[-1])
-        chosen = [next(d for d in published if d["id"] == i) for i in (left, right)]
-        rows = [areas.grids(conn, d["id"], d["valid_from"]) for d in chosen]
+        shown = pages.two_divisions(
+            conn, users.actor(), request.args.get("left"), request.args.get("right")
+        )
+    chosen, rows = shown["chosen"], shown["grids"]
     changed = _changed(*rows)
     maps = [_division_map(d, r, c) for d, r, c in zip(chosen, rows, changed, strict=True)]
     return render_template(
         "planner_divisions.html",
-        street=street,
-        divisions=published,
-        left=left,
-        right=right,
+        street=shown["street"],
+        divisions=shown["divisions"],
+        left=shown["left"],
+        right=shown["right"],
         maps=maps,
     )
-
-
-def _pick(value: str | None, ids: list[int], default: int) -> int:
-    if value in (None, ""):
-        return default
-    if not value.isdigit() or int(value) not in ids:
-        raise BadInput("请选择已发布的区划版本")
-    return int(value)
 
 
 def _changed(left: list[dict], right: list[dict]) -> tuple[dict, dict]:

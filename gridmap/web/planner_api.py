@@ -15,8 +15,7 @@ import shapely
 from flask import Blueprint, current_app, request
 
 from gridmap.core.errors import BadInput
-from gridmap.data import plans as store
-from gridmap.planner import plans, unitedit, workload
+from gridmap.planner import pages, plans, unitedit, workload
 from gridmap.store import db
 from gridmap.web import access, users
 
@@ -58,12 +57,12 @@ def _read(conn, plan_id: int, village: str, body: dict):
     if sent != base.revision:  # the page is behind: say so now (save checks it again)
         if base.revision == 0:
             raise BadInput(f"该村在此方案中还没有第 {sent} 版")
-        raise plans.stale(store.latest(conn, _street(), plan_id, village), sent)
+        raise plans.stale(pages.latest(conn, users.actor(), plan_id, village), sent)
     return base, plans.content(base, body)
 
 
 def _answer(conn, d: plans.Draft, extra: dict | None = None) -> dict:
-    names = store.people(conn, users.scope(), {p for g in d.grids for p in g["members"]})
+    names = pages.names_of(conn, users.actor(), {p for g in d.grids for p in g["members"]})
     counts = workload.of_draft(conn, users.scope(), d, _counts(conn, d.village["code"]))
     result = plans.check(d, counts, names, _rules())
     return {
@@ -92,7 +91,7 @@ def village_draft(plan_id: int, village: str):
                     "households": int(u.households),
                     "population": int(u.population),
                     "grid": u.grid_code,
-                    "split_from": store.text_or_none(u.split_from),  # never NaN: not JSON
+                    "split_from": plans.text_or_none(u.split_from),  # never NaN: not JSON
                 },
             }
             for u in d.units.itertuples(index=False)
@@ -105,7 +104,7 @@ def village_draft(plan_id: int, village: str):
                 "local": p["local"],
                 "free": p["free"],
             }
-            for p in store.present_people(conn, users.scope(), village)
+            for p in pages.members_to_name(conn, users.actor(), village)
         ]
         return _answer(
             conn,
@@ -174,7 +173,7 @@ def cut(plan_id: int, village: str):
             raise BadInput("请选择要分割的单元")
         unit = rows.iloc[0].to_dict()
         taken = set(new.units["code"]) | set(base.units["code"])
-        taken |= store.unit_codes_ever(conn, _street(), village)
+        taken |= pages.unit_codes_ever(conn, users.actor(), village)
         others = new.units[new.units["code"] != unit["code"]]
         parts, touched = unitedit.cut(
             unit,
