@@ -1,6 +1,18 @@
-"""Migrations applied to a database that already holds data."""
+"""Migrations applied to a database that already holds data, and an existing database migrated
+forward to the very schema of a fresh one.
+
+The numbered migrations up to 0020 hold tables only since their functions, triggers and views
+moved to the repeatable files (gridmap.store.migrate); the data conversions they once made are
+those of databases older than 0020, which must first be migrated by the gridmap of that time.
+tests/fixtures/database_0020.sql is such a database, as that gridmap left it.
+"""
 
 from __future__ import annotations
+
+import difflib
+import subprocess
+import tarfile
+from pathlib import Path
 
 import numpy as np
 import psycopg
@@ -8,40 +20,14 @@ import pytest
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
-from gridmap.data import streets
-from gridmap.planner import planning
+from gridmap.core.errors import DatabaseUnavailable
+from gridmap.geo.placement import Placement
+from gridmap.intake import load as incidents
 from gridmap.store import cluster, migrate
 from tests import small_street as st
+from tests.test_tally import scattered
 
 UPGRADE_DB = "gridmap_upgrade"
-# Incidents written as 0006 left the schema: every kind and state, categories or none, over two
-# years, some in the last minutes of a month in Beijing time (still that month locally).
-INCIDENTS = """
-INSERT INTO incident (street_code, kind, category, status, geom, occurred_at, batch_id,
-                      division_id, unit_id, grid_id, unit_code, grid_code, village_code,
-                      package_area_code)
-SELECT '420114004', s.kind, coalesce(c.code, ''), s.code,
-       ST_SetSRID(ST_MakePoint(113.8 + g * 1e-4, 30.4 + (g % 7) * 1e-3), 4326),
-       timestamptz '2022-01-31 23:50+08' + (g % 24) * interval '1 month' + g * interval '1 s',
-       NULL, 1, g % 9, g % 5, 'u', '420114401201' || lpad((g % 5)::text, 3, '0'),
-       '420114401201', '420114004-P' || (g % 2)
-  FROM generate_series(1, 600) AS g
-  CROSS JOIN LATERAL (SELECT kind, code FROM incident_status ORDER BY kind, code
-                       OFFSET g % (SELECT count(*) FROM incident_status) LIMIT 1) s
-  LEFT JOIN LATERAL (SELECT code FROM incident_category WHERE kind = s.kind AND g % 3 > 0
-                      ORDER BY code OFFSET g % 2 LIMIT 1) c ON true
-"""
-COUNTED = """
-SELECT i.package_area_code, i.grid_code,
-       (date_trunc('month', i.occurred_at AT TIME ZONE 'Asia/Shanghai'))::date AS month,
-       i.kind, i.category, coalesce(s.is_final, false) AS closed, count(*)::int AS n
-  FROM incident i LEFT JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
- GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
-"""
-TALLIED = """
-SELECT package_area_code, grid_code, month, kind, category, closed, n
-  FROM incident_tally_monthly ORDER BY 1, 2, 3, 4, 5, 6
-"""
 
 
 def upgrade_database(settings):
@@ -59,56 +45,6 @@ def drop_upgrade_database(url):
         admin.execute(f"DROP DATABASE IF EXISTS {UPGRADE_DB}")
 
 
-def test_0007_builds_the_yearly_tally_from_incidents_already_stored(settings):
-    url = upgrade_database(settings)
-    try:
-        with psycopg.connect(make_conninfo(url, dbname=UPGRADE_DB), row_factory=dict_row) as conn:
-            migrate.applied(conn)
-            for number, name, sql in migrate.available():
-                if number < 7:
-                    conn.execute(sql)
-                    conn.execute(
-                        "INSERT INTO schema_migration (number, name) VALUES (%s, %s)",
-                        (number, name),
-                    )
-            conn.execute(INCIDENTS)
-            conn.commit()
-            assert migrate.migrate(conn, upto=7) == ["0007_tally_by_year.sql"]
-            counted = conn.execute(COUNTED).fetchall()
-            assert len(counted) > 100
-            assert conn.execute(TALLIED).fetchall() == counted
-            # Rows of twelve cells, none empty; and the triggers keep them exact afterwards.
-            shapes = conn.execute(
-                "SELECT DISTINCT cardinality(n) AS cells, 0 < ANY (n) AS used FROM incident_tally"
-            ).fetchall()
-            assert shapes == [{"cells": 12, "used": True}]
-            conn.execute("DELETE FROM incident WHERE id % 4 = 0")
-            conn.execute("UPDATE incident SET status = 'resolved' WHERE kind = 'dispute'")
-            assert conn.execute(TALLIED).fetchall() == conn.execute(COUNTED).fetchall()
-    finally:
-        drop_upgrade_database(url)
-
-
-# Incidents as the loader wrote them before 0009: every kind and state of the small street's
-# units, consistent with their division, closed exactly when final, over two years.
-CONSISTENT = """
-INSERT INTO incident (street_code, kind, category, status, geom, occurred_at, reported_at,
-                      closed_at, division_id, unit_id, grid_id, unit_code, grid_code,
-                      village_code, package_area_code)
-SELECT u.street_code, s.kind, '', s.code, ST_PointOnSurface(u.geom),
-       timestamptz '2021-01-31 23:50+08' + (g % 24) * interval '1 month',
-       timestamptz '2021-01-31 23:50+08' + (g % 24) * interval '1 month' + interval '1 hour',
-       CASE WHEN s.is_final
-            THEN timestamptz '2021-01-31 23:50+08' + (g % 24) * interval '1 month'
-                 + interval '3 days' END,
-       u.division_id, u.id, gr.id, u.code, gr.code, v.code, p.code
-  FROM generate_series(1, 200) AS g
-  CROSS JOIN LATERAL (SELECT * FROM unit ORDER BY code OFFSET g % 4 LIMIT 1) u
-  JOIN grid gr ON gr.id = u.grid_id JOIN village v ON v.id = u.village_id
-  JOIN package_area p ON p.id = v.package_area_id
-  CROSS JOIN LATERAL (SELECT kind, code, is_final FROM incident_status ORDER BY kind, code
-                       OFFSET g % 20 LIMIT 1) s
-"""
 NEW_TALLY = """
 SELECT package_area_code, grid_code, month, kind, category, closed, sum(n)::int AS n
   FROM incident_tally_monthly GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6
@@ -120,31 +56,115 @@ SELECT i.package_area_code, i.grid_code, gm_month(i.occurred_at) AS month, i.kin
 """
 
 
-def at_0007_with_the_small_street(url):
-    """The upgrade database at migration 0007, holding the small street and its incidents."""
-    conn = psycopg.connect(make_conninfo(url, dbname=UPGRADE_DB), row_factory=dict_row)
-    migrate.migrate(conn, upto=7)
-    with conn.transaction():
-        streets.upsert(conn, st.CODE, "测试街道", synthetic=True)
-        division = planning.load_draft(conn, st.CODE, "A", *st.frames())
-        conn.execute(
-            "UPDATE division SET status = 'published', published_at = now(),"
-            " valid = tstzrange('2020-01-01+08', NULL) WHERE id = %s",
-            (division,),
-        )
-    return conn
+# The numbered migrations as gridmap shipped them up to 0020 (commit 910ea3f, December 2026),
+# functions, triggers and views and all: an existing database is one they made.
+SHIPPED = Path(__file__).parent / "fixtures" / "migrations-0020.tar.gz"
+EXISTING = "gridmap_existing"
 
 
-def test_0008_onwards_keep_what_is_stored_true(settings):
-    url = upgrade_database(settings)
+def existing_database(settings) -> str:
+    """A database as gridmap left it at migration 0020, made by that gridmap's own migrations
+    in the test cluster; the owner's URL to it."""
+    pg = cluster.from_config(settings)
+    with psycopg.connect(pg.url_for(cluster.ADMIN, "postgres"), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {EXISTING}")
+        admin.execute(f"CREATE DATABASE {EXISTING} OWNER {cluster.OWNER}")
+    with psycopg.connect(pg.url_for(cluster.ADMIN, EXISTING), autocommit=True) as admin:
+        for name in ("postgis", "btree_gist"):  # as gridmap.store.dbsetup makes them
+            admin.execute(f"CREATE EXTENSION IF NOT EXISTS {name}")
+    url = pg.url_for(cluster.OWNER, EXISTING)
+    with tarfile.open(SHIPPED) as shipped, psycopg.connect(url, row_factory=dict_row) as conn:
+        migrate.applied(conn)
+        for member in sorted(shipped.getmembers(), key=lambda m: m.name):
+            with conn.transaction():
+                conn.execute(shipped.extractfile(member).read().decode())
+                conn.execute(
+                    "INSERT INTO schema_migration (number, name) VALUES (%s, %s)",
+                    (int(member.name[:4]), member.name),
+                )
+    return url
+
+
+def drop_existing(settings) -> None:
+    pg = cluster.from_config(settings)
+    with psycopg.connect(pg.url_for(cluster.ADMIN, "postgres"), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {EXISTING}")
+
+
+def schema_of(settings, url: str) -> str:
+    pg = cluster.from_config(settings)
+    done = subprocess.run(
+        [str(pg.bin_dir / "pg_dump"), "--schema-only", "-d", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return "\n".join(  # less the dump's own version and its random restrict key
+        line
+        for line in done.stdout.splitlines()
+        if not line.startswith(("-- Dumped ", "\\restrict", "\\unrestrict"))
+    )
+
+
+def test_an_existing_database_migrates_forward_to_the_schema_of_a_fresh_one(settings):
+    url = existing_database(settings)
     try:
-        with at_0007_with_the_small_street(url) as conn:
-            conn.execute(CONSISTENT)
+        with psycopg.connect(url, row_factory=dict_row) as conn:
+            applied = migrate.migrate(conn, app_role=cluster.APP)
+            assert [a for a in applied if not a.startswith("repeatable/")] == [
+                name for number, name, _ in migrate.available() if number > migrate.BASELINE
+            ]
+            assert any(a.startswith("repeatable/") for a in applied)
+            assert migrate.migrate(conn, app_role=cluster.APP) == []  # nothing changed: nothing
+        fresh = cluster.from_config(settings).owner_url
+        got, want = schema_of(settings, url), schema_of(settings, fresh)
+        assert len(want) > 100_000
+        assert got == want, "\n".join(
+            difflib.unified_diff(want.splitlines(), got.splitlines(), "fresh", "existing", n=2)
+        )
+    finally:
+        drop_existing(settings)
+
+
+def test_a_changed_repeatable_file_is_applied_again(settings, monkeypatch):
+    url = existing_database(settings)
+    try:
+        with psycopg.connect(url, row_factory=dict_row) as conn:
+            migrate.migrate(conn, app_role=cluster.APP)
+            files = migrate.repeatable()
+            changed = [
+                (
+                    name,
+                    text.replace("SELECT gm_day_start(last.day + 1)", "SELECT NULL::timestamptz"),
+                )
+                if name.endswith("_calendar.sql")
+                else (name, text)
+                for name, text in files
+            ]
+            monkeypatch.setattr(migrate, "repeatable", lambda: changed)
+            assert migrate.migrate(conn) == [f"repeatable/{n}" for n, _ in files]
+            due = conn.execute("SELECT gm_deadline('x', now(), 3, 'calendar') AS d").fetchone()
+            assert due["d"] is None  # the function as the file now has it
+    finally:
+        drop_existing(settings)
+
+
+def test_the_existing_databases_tally_stays_exact_through_the_repeatable_triggers(settings):
+    """A database that held incidents before the move keeps its tally, bins, rules and
+    calendar, and the triggers made again by the repeatable files keep them exact."""
+    url = existing_database(settings)
+    try:
+        with psycopg.connect(url, row_factory=dict_row) as conn:
+            st.create(conn)
+            incidents.load(conn, Placement(), st.CODE, scattered(300, seed=1), source="before")
             conn.commit()
-            applied = migrate.migrate(conn)
-            assert applied[0].startswith("0008") and len(applied) >= 5
+            before = conn.execute(NEW_TALLY).fetchall()
+            assert before == conn.execute(COUNTED_NOW).fetchall() and len(before) > 20
+            migrate.migrate(conn, app_role=cluster.APP)
+            assert conn.execute(NEW_TALLY).fetchall() == before
+            # more, through the triggers the files made again
+            incidents.load(conn, Placement(), st.CODE, scattered(300, seed=2), source="after")
             assert conn.execute(NEW_TALLY).fetchall() == conn.execute(COUNTED_NOW).fetchall()
-            # 0013 bins what is stored: every incident in the cell and month it happened in.
             binned = sorted(
                 (r["kind"], r["month"], *cell)
                 for r in conn.execute(
@@ -152,45 +172,33 @@ def test_0008_onwards_keep_what_is_stored_true(settings):
                 )
                 for cell in np.frombuffer(r["cells"], dtype=">i4").reshape(-1, 3).tolist()
             )
-            assert binned == [
-                tuple(r.values())
+            summed: dict = {}
+            for kind, month, x, y, n in binned:
+                summed[(kind, month, x, y)] = summed.get((kind, month, x, y), 0) + n
+            assert {k: v for k, v in summed.items() if v} == {
+                tuple(list(r.values())[:4]): r["n"]
                 for r in conn.execute(
                     """SELECT kind, gm_month(occurred_at) AS m, gm_bin_x(geom) AS x,
                               gm_bin_y(geom) AS y, count(*)::int AS n
-                         FROM incident GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""
+                         FROM incident GROUP BY 1, 2, 3, 4"""
                 )
-            ]
-            # Every stored case knows when its step began; the street got its rules and calendar.
-            row = conn.execute(
-                """SELECT count(*) FILTER (WHERE status_since IS NULL) AS unknown,
-                          count(*) FILTER (WHERE closed_at IS NOT NULL
-                                             AND status_since <> closed_at) AS off,
-                          (SELECT count(*) FROM deadline_rule WHERE street_code = %(s)s) AS rules,
-                          (SELECT count(*) FROM street_calendar WHERE street_code = %(s)s)
-                          AS holidays
-                     FROM incident""",
-                {"s": st.CODE},
-            ).fetchone()
-            assert row["unknown"] == 0 and row["off"] == 0
-            assert row["rules"] >= 10 and row["holidays"] > 100
+            }
+            rules = conn.execute(
+                "SELECT count(*) AS n FROM deadline_rule WHERE street_code = %s", (st.CODE,)
+            ).fetchone()["n"]
+            assert rules >= 10
     finally:
-        drop_upgrade_database(url)
+        drop_existing(settings)
 
 
-def test_0009_stops_on_stored_incidents_that_are_untrue(settings):
+def test_a_database_part_way_through_the_moved_migrations_is_refused(settings):
     url = upgrade_database(settings)
     try:
-        with at_0007_with_the_small_street(url) as conn:
-            conn.execute(CONSISTENT)
-            conn.execute(  # a case in a final state without a closing time
-                "UPDATE incident SET closed_at = NULL WHERE id = (SELECT min(id) FROM incident"
-                " WHERE closed_at IS NOT NULL)"
-            )
+        with psycopg.connect(make_conninfo(url, dbname=UPGRADE_DB), row_factory=dict_row) as conn:
+            migrate.applied(conn)
+            conn.execute("INSERT INTO schema_migration VALUES (1, '0001_foundation.sql')")
             conn.commit()
-            with pytest.raises(psycopg.errors.RaiseException, match="不一致"):
+            with pytest.raises(DatabaseUnavailable, match="停留在第 1 号迁移"):
                 migrate.migrate(conn)
-            conn.rollback()
-            done = conn.execute("SELECT max(number) AS n FROM schema_migration").fetchone()["n"]
-            assert done == 8  # 0008 applied, 0009 refused and rolled back whole
     finally:
         drop_upgrade_database(url)

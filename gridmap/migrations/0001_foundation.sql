@@ -11,8 +11,8 @@
 -- assignments) carry street_code and lead their primary key with it, so that a city-wide
 -- deployment can partition (PostgreSQL LIST partitions) or distribute (Citus) them by street
 -- without a schema change. See docs/scaling.md.
-
 CREATE EXTENSION IF NOT EXISTS postgis;
+
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 
 CREATE TABLE street (
@@ -90,36 +90,14 @@ CREATE TABLE unit (
 );
 
 CREATE INDEX package_area_geom_idx ON package_area USING gist (geom);
+
 CREATE INDEX village_geom_idx ON village USING gist (geom);
+
 CREATE INDEX grid_geom_idx ON grid USING gist (geom);
+
 CREATE INDEX unit_geom_idx ON unit USING gist (geom);
+
 CREATE INDEX unit_grid_idx ON unit (grid_id);
-
--- A published division is history: its geometry and membership never change again, so every
--- incident attributed to it stays explainable. Drafts can be edited freely.
-CREATE FUNCTION refuse_published_change() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    div integer := CASE WHEN TG_OP = 'INSERT' THEN NEW.division_id ELSE OLD.division_id END;
-    street text := CASE WHEN TG_OP = 'INSERT' THEN NEW.street_code ELSE OLD.street_code END;
-BEGIN
-    -- gridmap.data.streets.purge deletes a whole street deliberately (the demo reload).
-    IF current_setting('gridmap.purge', true) = street THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
-    IF EXISTS (SELECT 1 FROM division WHERE id = div AND status = 'published') THEN
-        RAISE EXCEPTION '区划版本 % 已发布，不能再修改其边界', div USING ERRCODE = 'GM001';
-    END IF;
-    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-END $$;
-
-CREATE TRIGGER package_area_frozen BEFORE INSERT OR UPDATE OR DELETE ON package_area
-    FOR EACH ROW EXECUTE FUNCTION refuse_published_change();
-CREATE TRIGGER village_frozen BEFORE INSERT OR UPDATE OR DELETE ON village
-    FOR EACH ROW EXECUTE FUNCTION refuse_published_change();
-CREATE TRIGGER grid_frozen BEFORE INSERT OR UPDATE OR DELETE ON grid
-    FOR EACH ROW EXECUTE FUNCTION refuse_published_change();
-CREATE TRIGGER unit_frozen BEFORE INSERT OR UPDATE OR DELETE ON unit
-    FOR EACH ROW EXECUTE FUNCTION refuse_published_change();
 
 -- People and the six-level chain (六级网格架构): 包片党政领导 → 村书记 → 村干部 → 小组长 → 网格员
 -- → 农户. The first five are named people; the sixth is the households counted in units.
@@ -167,6 +145,7 @@ CREATE TABLE assignment (
     EXCLUDE USING gist (street_code WITH =, role WITH =, scope_code WITH =, valid WITH &&)
         WHERE (role IN ('package_leader', 'village_secretary', 'group_leader'))
 );
+
 CREATE INDEX assignment_scope_idx ON assignment (street_code, scope_code, role);
 
 -- Kinds of incidents, their categories and the states of their workflows.
@@ -235,7 +214,9 @@ CREATE TABLE incident (
     package_area_code  text NOT NULL,
     PRIMARY KEY (street_code, id)
 );
+
 CREATE INDEX incident_time_idx ON incident (street_code, occurred_at);
+
 CREATE INDEX incident_geom_idx ON incident USING gist (geom);
 
 -- Personal data of parties and petitioners (PIPL), kept apart from the incident so that access

@@ -1,6 +1,5 @@
 -- Reference data: the kinds of incidents the street records, their categories, and the states
 -- of each workflow (final states close a case). Names are what the pages show.
-
 INSERT INTO incident_kind (code, name, sort) VALUES
     ('dispute',              '矛盾纠纷',     1),
     ('mediation',            '人民调解案件', 2),

@@ -3,5 +3,6 @@
 -- Measured on a million-row load: the insert trigger's transition table and aggregate cost
 -- 1.2 s on the demo street and 13 s on a 10,000-grid district; the loader's tally costs a
 -- fraction of that. Updates, deletions and TRUNCATE keep their triggers.
-
-DROP TRIGGER incident_tally_b_insert ON incident;
+--
+-- This migration held functions, triggers and views only: they are in the repeatable files
+-- (gridmap/migrations/repeatable/), as the schema has them now.

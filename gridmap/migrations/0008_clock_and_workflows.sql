@@ -6,17 +6,6 @@
 -- written here once and used by every query, trigger and tally. The database's own time zone is
 -- set to the same zone (below), so that what psql and the logs print agrees with the pages.
 
-CREATE FUNCTION gm_local(t timestamptz) RETURNS timestamp
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN t AT TIME ZONE 'Asia/Shanghai';
-CREATE FUNCTION gm_day(t timestamptz) RETURNS date
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN (t AT TIME ZONE 'Asia/Shanghai')::date;
-CREATE FUNCTION gm_month(t timestamptz) RETURNS date
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN date_trunc('month', t AT TIME ZONE 'Asia/Shanghai')::date;
--- 00:00 Beijing time of a day.
-CREATE FUNCTION gm_day_start(d date) RETURNS timestamptz
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN d::timestamp AT TIME ZONE 'Asia/Shanghai';
-
 DO $$
 BEGIN
     EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), 'Asia/Shanghai');
@@ -32,7 +21,9 @@ VALUES ('petition', 'not_accepted', '不予受理', true, 5);
 
 -- The state every new case of a kind starts in.
 ALTER TABLE incident_status ADD COLUMN initial boolean NOT NULL DEFAULT false;
+
 UPDATE incident_status SET initial = true WHERE sort = 1;
+
 CREATE UNIQUE INDEX incident_status_initial_idx ON incident_status (kind) WHERE initial;
 
 -- The moves each workflow allows. ``roles`` names the account roles that may make a move (the
@@ -141,19 +132,6 @@ CREATE TABLE deadline_rule (
     CHECK (char_length(basis) <= 500)
 );
 
--- A final state has no deadline.
-CREATE FUNCTION deadline_rule_open_state() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT FROM incident_status s WHERE s.kind = NEW.kind AND s.code = NEW.status
-                                              AND s.is_final) THEN
-        RAISE EXCEPTION '「%」是结案状态，没有办理期限', NEW.status USING ERRCODE = 'GM400';
-    END IF;
-    NEW.updated_at := now();
-    RETURN NEW;
-END $$;
-CREATE TRIGGER deadline_rule_open_state BEFORE INSERT OR UPDATE ON deadline_rule
-    FOR EACH ROW EXECUTE FUNCTION deadline_rule_open_state();
-
 -- The national calendar (国务院办公厅 部分节假日安排的通知, 2021–2026): days off that fall on
 -- working days, and weekend days worked in exchange (调休上班). Each street gets a copy it can
 -- edit; later years are added when the State Council publishes them.
@@ -162,6 +140,7 @@ CREATE TABLE holiday_default (
     kind  text NOT NULL CHECK (kind IN ('holiday', 'workday')),
     name  text NOT NULL
 );
+
 INSERT INTO holiday_default (day, kind, name) VALUES
     ('2021-01-01', 'holiday', '元旦'),
     ('2021-01-02', 'holiday', '元旦'),
@@ -411,62 +390,8 @@ CREATE TABLE street_day (
     next_workday  date,              -- this day if it is a working day, else the next one
     PRIMARY KEY (street_code, day)
 );
+
 CREATE INDEX street_day_workday_no_idx ON street_day (street_code, workday_no) WHERE workday;
-
-CREATE FUNCTION street_days_rebuild(street text) RETURNS void
-    LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    DELETE FROM street_day WHERE street_code = street;
-    INSERT INTO street_day (street_code, day, workday, workday_no, next_workday)
-    SELECT street, d.day, d.workday,
-           (sum(d.workday::int) OVER (ORDER BY d.day))::int,
-           min(CASE WHEN d.workday THEN d.day END)
-               OVER (ORDER BY d.day ROWS BETWEEN CURRENT ROW AND 60 FOLLOWING)
-      FROM (SELECT g.day::date AS day,
-                   coalesce(c.kind = 'workday', extract(isodow FROM g.day) < 6) AS workday
-              FROM generate_series(date '2000-01-01', date '2100-12-31', interval '1 day') AS g(day)
-              LEFT JOIN street_calendar c ON c.street_code = street AND c.day = g.day::date) d;
-$$;
-
--- A statement trigger may name only the transition tables its event has: one function for the
--- new rows, one for the old.
-CREATE FUNCTION street_calendar_added() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE s text;
-BEGIN
-    FOR s IN SELECT DISTINCT street_code FROM changed LOOP PERFORM street_days_rebuild(s); END LOOP;
-    RETURN NULL;
-END $$;
-CREATE FUNCTION street_calendar_removed() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE s text;
-BEGIN
-    FOR s IN SELECT DISTINCT street_code FROM changed_old LOOP PERFORM street_days_rebuild(s); END LOOP;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER street_calendar_added AFTER INSERT ON street_calendar
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION street_calendar_added();
-CREATE TRIGGER street_calendar_updated AFTER UPDATE ON street_calendar
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION street_calendar_added();
-CREATE TRIGGER street_calendar_deleted AFTER DELETE ON street_calendar
-    REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION street_calendar_removed();
-
--- A new street starts with the legal deadline rules and the national calendar.
-CREATE FUNCTION street_defaults() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    INSERT INTO deadline_rule (street_code, kind, status, days, unit, counted_from, extend_days,
-                               extend_times, basis)
-    SELECT NEW.code, kind, status, days, unit, counted_from, extend_days, extend_times, basis
-      FROM deadline_rule_default;
-    INSERT INTO street_calendar (street_code, day, kind, name)
-    SELECT NEW.code, day, kind, name FROM holiday_default;
-    IF NOT EXISTS (SELECT FROM street_day WHERE street_code = NEW.code) THEN
-        PERFORM street_days_rebuild(NEW.code);
-    END IF;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER street_defaults AFTER INSERT ON street
-    FOR EACH ROW EXECUTE FUNCTION street_defaults();
 
 -- Streets already stored.
 INSERT INTO deadline_rule (street_code, kind, status, days, unit, counted_from, extend_days,
@@ -474,52 +399,9 @@ INSERT INTO deadline_rule (street_code, kind, status, days, unit, counted_from, 
 SELECT s.code, r.kind, r.status, r.days, r.unit, r.counted_from, r.extend_days, r.extend_times,
        r.basis
   FROM street s CROSS JOIN deadline_rule_default r;
+
 INSERT INTO street_calendar (street_code, day, kind, name)
 SELECT s.code, h.day, h.kind, h.name FROM street s CROSS JOIN holiday_default h;
-
--- The deadline of a period of ``days`` (calendar or working) that starts at ``start``: 24:00 of
--- its last day, Beijing time (see deadline_rule above). NULL outside 2000–2100.
-CREATE FUNCTION gm_deadline(street text, start timestamptz, days integer, unit text)
-RETURNS timestamptz LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT gm_day_start(last.day + 1)
-      FROM (SELECT CASE unit
-                   WHEN 'calendar' THEN
-                       (SELECT d.next_workday FROM street_day d
-                         WHERE d.street_code = street AND d.day = gm_day(start) + days)
-                   WHEN 'working' THEN
-                       (SELECT w.day FROM street_day s JOIN street_day w
-                            ON w.street_code = s.street_code AND w.workday
-                           AND w.workday_no = s.workday_no + days
-                         WHERE s.street_code = street AND s.day = gm_day(start))
-                   END AS day) last
-$$;
-
--- The deadline of a case that entered ``status`` at ``since`` and was registered at
--- ``registered``, by the street's rule for that step; NULL when the step has none.
-CREATE FUNCTION gm_due(street text, kind text, status text, since timestamptz,
-                       registered timestamptz)
-RETURNS timestamptz LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT gm_deadline(street, CASE r.counted_from WHEN 'case' THEN registered ELSE since END,
-                       r.days, r.unit)
-      FROM deadline_rule r
-     WHERE r.street_code = street AND r.kind = gm_due.kind AND r.status = gm_due.status
-$$;
-
--- The traffic light of an open case at ``at``: green; yellow once 80 % of the step's time has
--- gone; red when overdue. days_left counts calendar days from ``at``'s day to the last day of
--- the period (0: due today; −2: two days overdue). NULL for a closed case or one without a
--- deadline. The one definition every page and the API use.
--- (A one-row table function, so that the planner inlines it into the queries that use it.)
-CREATE FUNCTION gm_clock(since timestamptz, due timestamptz, closed timestamptz, at timestamptz)
-RETURNS TABLE (light text, days_left integer)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 1 AS $$
-    SELECT CASE WHEN closed IS NOT NULL OR due IS NULL THEN NULL
-                WHEN at >= due THEN 'red'
-                WHEN at >= since + (due - since) * 0.8 THEN 'yellow'
-                ELSE 'green' END,
-           CASE WHEN closed IS NULL AND due IS NOT NULL
-                THEN gm_day(due - interval '1 microsecond') - gm_day(at) END
-$$;
 
 -- Links between incidents: a dispute taken up as a mediation case, a dispute or a failed
 -- mediation that became a petition, a duplicate of an earlier report. They let 源头治理 ask
@@ -528,6 +410,7 @@ CREATE TABLE link_kind (
     code  text PRIMARY KEY,
     name  text NOT NULL
 );
+
 INSERT INTO link_kind VALUES
     ('mediation', '转为人民调解案件'),
     ('petition', '上交为信访'),
@@ -540,6 +423,7 @@ CREATE TABLE link_rule (
     to_kind    text NOT NULL REFERENCES incident_kind,
     PRIMARY KEY (link, from_kind, to_kind)
 );
+
 INSERT INTO link_rule VALUES
     ('mediation', 'dispute', 'mediation'),
     ('petition', 'dispute', 'petition'),

@@ -8,61 +8,24 @@
 -- there. Both run in the load's transaction: a load that fails rolls the drop back too. The app
 -- never hands the owner a statement to run. The first takes the bulk-load lock, so two large
 -- loads never drop and rebuild indexes under one another ("cache lookup failed").
-
 CREATE TABLE bulk_index_rebuild (
     name        text PRIMARY KEY,
     definition  text NOT NULL
 );
-
-CREATE FUNCTION bulk_indexes_drop() RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    r record;
-    n integer := 0;
-BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('gridmap.bulk_load'));
-    FOR r IN SELECT c.relname AS name, pg_get_indexdef(x.indexrelid) AS definition
-               FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
-              WHERE x.indrelid = 'incident'::regclass AND NOT x.indisunique
-                AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = x.indexrelid)
-              ORDER BY c.relname LOOP
-        INSERT INTO bulk_index_rebuild (name, definition) VALUES (r.name, r.definition);
-        EXECUTE format('DROP INDEX %I', r.name);
-        n := n + 1;
-    END LOOP;
-    RETURN n;
-END $$;
-
-CREATE FUNCTION bulk_indexes_restore() RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    r record;
-    n integer := 0;
-BEGIN
-    FOR r IN DELETE FROM bulk_index_rebuild RETURNING definition LOOP
-        EXECUTE r.definition;
-        n := n + 1;
-    END LOOP;
-    RETURN n;
-END $$;
-
--- The planner's statistics after a large load (ANALYZE is the owner's too).
-CREATE FUNCTION incident_analyze() RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    ANALYZE incident;
-END $$;
 
 -- Indexes for the queries that scanned the table at a million incidents (measured there before
 -- and after: bench/center.py, and tests/test_query_plans.py shows each plan).
 -- Open cases by deadline: the center's 只看超期 and the follow-up lists. Partial: a closed case
 -- has no deadline to watch, and most cases are closed.
 CREATE INDEX incident_open_due_idx ON incident (street_code, due_at) WHERE closed_at IS NULL;
+
 -- A grid member's open cases.
 CREATE INDEX incident_open_grid_idx ON incident (street_code, grid_code, due_at)
     WHERE closed_at IS NULL;
+
 -- What was closed in a period (the reports' 办结数).
 CREATE INDEX incident_closed_idx ON incident (street_code, closed_at)
     WHERE closed_at IS NOT NULL;
+
 -- A batch's incidents (its ids in order, its fold into the tally).
 CREATE INDEX incident_batch_idx ON incident (street_code, batch_id, id);

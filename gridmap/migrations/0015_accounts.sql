@@ -8,12 +8,12 @@
 -- The audit log is append-only for everyone: who signed in, who saw a party's personal data
 -- unmasked (which incident, which fields, from where), who changed an account or assignment.
 -- The app's role may add to it and read it, never change or remove a line.
-
 CREATE TABLE account_role (
     code         text PRIMARY KEY,
     name         text NOT NULL,
     description  text NOT NULL
 );
+
 INSERT INTO account_role VALUES
     ('chain',   '责任链人员', '按当前任职（包片领导、村书记、村干部、小组长、网格员）查看和办理本片事件'),
     ('center',  '综治中心',   '查看和办理全街道事件，调度人员'),
@@ -44,30 +44,17 @@ CREATE TABLE account (
     CONSTRAINT account_failed_attempts CHECK (failed_attempts >= 0),
     CONSTRAINT account_password_hash CHECK (password_hash LIKE '$argon2id$%')
 );
+
 CREATE UNIQUE INDEX account_username_key ON account (street_code, username);
+
 CREATE UNIQUE INDEX account_person_role_key ON account (street_code, person_id, role)
     WHERE person_id IS NOT NULL;
-
--- Accounts are disabled, never deleted: the audit log names them.
-CREATE FUNCTION account_guard() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION '账号不能删除，只能停用（账号 %）', OLD.username USING ERRCODE = 'GM409';
-    END IF;
-    IF (NEW.id, NEW.street_code, NEW.username, NEW.person_id, NEW.created_at)
-       IS DISTINCT FROM (OLD.id, OLD.street_code, OLD.username, OLD.person_id, OLD.created_at) THEN
-        RAISE EXCEPTION '账号的用户名和所属人员创建后不可修改（账号 %）', OLD.username
-            USING ERRCODE = 'GM409';
-    END IF;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER account_guard BEFORE UPDATE OR DELETE ON account
-    FOR EACH ROW EXECUTE FUNCTION account_guard();
 
 CREATE TABLE audit_action (
     code  text PRIMARY KEY,
     name  text NOT NULL
 );
+
 INSERT INTO audit_action VALUES
     ('sign_in',            '登录'),
     ('sign_in_failed',     '登录失败'),
@@ -101,50 +88,7 @@ CREATE TABLE audit_log (
     CONSTRAINT audit_log_view_names_fields CHECK (action <> 'view_personal'
         OR (incident_id IS NOT NULL AND cardinality(fields) > 0))
 );
+
 CREATE INDEX audit_log_at_idx ON audit_log (street_code, at DESC);
+
 CREATE INDEX audit_log_incident_idx ON audit_log (street_code, incident_id) WHERE incident_id IS NOT NULL;
-
-CREATE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION '审计记录不可修改或删除' USING ERRCODE = 'GM409';
-END $$;
-CREATE TRIGGER audit_log_guard BEFORE UPDATE OR DELETE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION audit_log_guard();
-CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_guard();
-
--- The purge of a street (the demo's reload) removes its accounts and their log with it.
-CREATE OR REPLACE FUNCTION purge_street(target text) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    guarded text[] := ARRAY['incident_event', 'incident_link', 'incident', 'person',
-                            'assignment', 'division', 'package_area', 'village', 'grid', 'unit',
-                            'street_calendar', 'account', 'audit_log'];
-    t text;
-BEGIN
-    SET CONSTRAINTS ALL IMMEDIATE;  -- ALTER TABLE refuses a table with pending trigger events
-    FOREACH t IN ARRAY guarded LOOP
-        EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', t);
-    END LOOP;
-    DELETE FROM audit_log WHERE street_code = target;
-    DELETE FROM account WHERE street_code = target;
-    DELETE FROM incident_event WHERE street_code = target;
-    DELETE FROM incident_link WHERE street_code = target;
-    DELETE FROM incident_party WHERE street_code = target;
-    DELETE FROM incident WHERE street_code = target;
-    DELETE FROM incident_tally WHERE street_code = target;
-    DELETE FROM incident_bins WHERE street_code = target;
-    DELETE FROM load_batch WHERE street_code = target;
-    DELETE FROM assignment WHERE street_code = target;
-    DELETE FROM person WHERE street_code = target;
-    DELETE FROM demo_hotspot WHERE street_code = target;
-    DELETE FROM division WHERE street_code = target;  -- its areas cascade
-    DELETE FROM deadline_rule WHERE street_code = target;
-    DELETE FROM street_calendar WHERE street_code = target;
-    DELETE FROM street_day WHERE street_code = target;
-    DELETE FROM street WHERE code = target;
-    FOREACH t IN ARRAY guarded LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE TRIGGER USER', t);
-    END LOOP;
-    SET CONSTRAINTS division_chain DEFERRED;  -- back to its default for the rest of the transaction
-END $$;
-REVOKE EXECUTE ON FUNCTION purge_street(text) FROM PUBLIC;

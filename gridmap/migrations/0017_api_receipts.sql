@@ -2,7 +2,6 @@
 -- repeat of the same id gets the same answer and a repeat with other content a conflict:
 -- nothing is created twice on a bad network. ``digest`` is the SHA-256 of the submission as
 -- the server read it (gridmap.intake.pins.digest).
-
 CREATE TABLE api_receipt (
     street_code  text NOT NULL REFERENCES street ON DELETE CASCADE,
     client_id    uuid NOT NULL,
@@ -15,8 +14,3 @@ CREATE TABLE api_receipt (
     CONSTRAINT api_receipt_digest CHECK (digest ~ '^[0-9a-f]{64}$'),
     CONSTRAINT api_receipt_status CHECK (status BETWEEN 200 AND 299)
 );
-
--- Receipts are history too: never changed.
-CREATE TRIGGER api_receipt_history BEFORE UPDATE OR DELETE ON api_receipt
-    FOR EACH ROW WHEN (pg_trigger_depth() = 0)
-    EXECUTE FUNCTION refuse_history_change('提交回执');

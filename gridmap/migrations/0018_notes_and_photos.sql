@@ -2,7 +2,6 @@
 -- added, never changed or removed (a purge of the street removes them with its incidents).
 -- A photo's bytes live in the instance folder under a name the server chose
 -- (gridmap.cases.photos); the row says what they are.
-
 CREATE TABLE incident_note (
     street_code  text NOT NULL,
     id           bigint GENERATED ALWAYS AS IDENTITY,
@@ -15,6 +14,7 @@ CREATE TABLE incident_note (
     FOREIGN KEY (street_code, by_person) REFERENCES person,
     CONSTRAINT incident_note_body CHECK (char_length(btrim(body)) BETWEEN 1 AND 2000)
 );
+
 CREATE INDEX incident_note_incident_idx ON incident_note (street_code, incident_id, at);
 
 CREATE TABLE incident_photo (
@@ -38,11 +38,5 @@ CREATE TABLE incident_photo (
     CONSTRAINT incident_photo_size CHECK (bytes > 0 AND width > 0 AND height > 0),
     CONSTRAINT incident_photo_sha256 CHECK (sha256 ~ '^[0-9a-f]{64}$')
 );
-CREATE INDEX incident_photo_incident_idx ON incident_photo (street_code, incident_id, at);
 
-CREATE TRIGGER incident_note_history BEFORE UPDATE OR DELETE ON incident_note
-    FOR EACH ROW WHEN (pg_trigger_depth() = 0)
-    EXECUTE FUNCTION refuse_history_change('案件跟进记录');
-CREATE TRIGGER incident_photo_history BEFORE UPDATE OR DELETE ON incident_photo
-    FOR EACH ROW WHEN (pg_trigger_depth() = 0)
-    EXECUTE FUNCTION refuse_history_change('案件照片');
+CREATE INDEX incident_photo_incident_idx ON incident_photo (street_code, incident_id, at);

@@ -87,6 +87,7 @@ APP: dict[str, str] = {
     # the demo's ground truth, and the schema's own record
     "demo_hotspot": READ,
     "schema_migration": READ,
+    "schema_repeatable": READ,
     # the owner's own bookkeeping of a large load's dropped indexes
     "bulk_index_rebuild": NONE,
 }
