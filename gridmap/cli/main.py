@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import psycopg
 
-from gridmap.core import config
+from gridmap.core import clock, config
 from gridmap.core.errors import GridmapError
 from gridmap.store import cluster, db
 
@@ -32,7 +32,8 @@ class Group(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with clock.moment():  # "now" is taken once per command
+                return super().invoke(ctx)
         except GridmapError as exc:
             click.echo(f"错误：{exc.message}", err=True)
             if exc.details:
@@ -154,14 +155,13 @@ def demo_cmd(obj: Context, reload: bool) -> None:
 @click.pass_obj
 def locate_cmd(obj: Context, lon: str, lat: str, at: str | None, crs: str) -> None:
     """回答某点属于哪个片区、村（社区）、网格，以及各级责任人。"""
-    from datetime import UTC, datetime
 
     from gridmap.core import coords, params
     from gridmap.geo.locate import locate
     from gridmap.geo.placement import Placement
 
     x, y = coords.parse_lonlat(lon, lat)
-    when = params.parse_query_moment(at, "时间 --at") if at else datetime.now(UTC)
+    when = params.parse_query_moment(at, "时间 --at") if at else clock.now()
     if crs == "gcj02":
         xs, ys = coords.gcj02_to_wgs84([x], [y])
         x, y = float(xs[0]), float(ys[0])

@@ -10,7 +10,7 @@ changes data they do the whole change in a transaction, print it and roll it bac
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -18,7 +18,7 @@ import click
 from gridmap.accounts.scope import Scope
 from gridmap.cli import acting
 from gridmap.cli.cases import COMMIT_HELP, _change
-from gridmap.core import params
+from gridmap.core import clock, params
 from gridmap.core.clock import LOCAL
 from gridmap.data import plans as store
 from gridmap.planner import io as plan_io
@@ -69,7 +69,7 @@ def list_cmd(obj) -> None:
         rows = store.listing(conn, obj.config["STREET_CODE"])
     if not rows:
         click.echo("还没有任何方案（gridmap plans new 新建）。")
-    now = datetime.now(UTC)
+    now = clock.now()
     for p in rows:
         click.echo(
             f"{p['id']:>4}  {p['name']}  {_status(p, now)}  调整 {p['villages']} 个村（社区）"

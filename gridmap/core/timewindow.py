@@ -22,11 +22,12 @@ downstream (``9999-12-31``) or become the default period of every page (a row da
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
 
+from gridmap.core import clock
 from gridmap.core.clock import LOCAL
 from gridmap.core.errors import BadInput
 
@@ -47,7 +48,8 @@ _YEAR_FIRST = (
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The moment of the request or command (gridmap.core.clock)."""
+    return clock.now()
 
 
 def today(at: datetime | None = None) -> date:

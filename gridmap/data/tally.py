@@ -238,12 +238,19 @@ def _arms(
     allowed, scope_params = scope.tally_where("t")
     first = period.start.astimezone(LOCAL)
     last = (period.end - timedelta(microseconds=1)).astimezone(LOCAL)
-    parts = [
-        "t.year BETWEEN %(first_year)s AND %(last_year)s",  # the table's index: whole rows
-        "t.month >= %(first_month)s",
-        "t.month <= %(last_month)s",
-        "t.kind = ANY(%(kinds)s)",
-    ]
+    # Closings are read per grid only, as the reports count them: their rows carry no month of
+    # their own to compute per incident (every arm is inside the period already).
+    lean = measure == "closed"
+    parts = (
+        []
+        if lean
+        else [
+            "t.year BETWEEN %(first_year)s AND %(last_year)s",  # the table's index: whole rows
+            "t.month >= %(first_month)s",
+            "t.month <= %(last_month)s",
+        ]
+    )
+    parts.append("t.kind = ANY(%(kinds)s)")
     tally_measure = measure
     if measure == "occurred" and not which.categories and which.state == "all":
         tally_measure = "occurred_all"  # every category and state: the coarser level (0014)
@@ -275,6 +282,7 @@ def _arms(
     if which.state != "all":
         parts.append("t.closed" if which.state == "closed" else "NOT t.closed")
     time = "i.closed_at" if measure == "closed" else "i.occurred_at"
+    lon, lat = ("ST_X(i.geom)", "ST_Y(i.geom)") if positions else ("0", "0")
     sums = (
         "unnest(sum_lon) AS sum_lon, unnest(sum_lat) AS sum_lat"
         if positions
@@ -284,9 +292,14 @@ def _arms(
     untallied = untallied_batches(conn, scope.street_code)
     if untallied:
         inner = f"{time} >= %(inner_start)s AND {time} < %(inner_end)s"
-        arms.append(_DIRECT.format(time=time, range="i.batch_id = ANY(%(untallied)s) AND " + inner))
+        year, month = (
+            ("NULL::smallint", "NULL::date")
+            if lean
+            else (f"extract(year FROM gm_local({time}))::smallint", f"gm_month({time})")
+        )
+        direct = "i.batch_id = ANY(%(untallied)s) AND " + inner
+        arms.append(_DIRECT.format(year=year, month=month, lon=lon, lat=lat, range=direct))
         params["untallied"] = untallied
-    lon, lat = ("ST_X(i.geom)", "ST_Y(i.geom)") if positions else ("0", "0")
     for k, piece in enumerate(plan.pieces):
         arms.append(_PIECE.format(k=k, sign=piece.sign, lon=lon, lat=lat, time=time))
         params.update(
@@ -309,8 +322,8 @@ _TALLIED = """SELECT street_code, package_area_code, village_code, grid_code, ye
      WHERE make_date(year, m, 1) BETWEEN %(inner_from)s AND %(inner_to)s"""
 # Incidents counted one by one, shaped like the tally's rows.
 _DIRECT = """SELECT i.street_code, i.package_area_code, i.village_code, i.grid_code,
-           extract(year FROM gm_local({time}))::smallint, gm_month({time}), i.kind,
-           i.category, i.closed_at IS NOT NULL, 1, ST_X(i.geom), ST_Y(i.geom)
+           {year}, {month}, i.kind, i.category, i.closed_at IS NOT NULL, 1,
+           {lon}::float8, {lat}::float8
       FROM incident i
      WHERE i.street_code = %(street)s AND {range}"""
 # A part month's incidents, signed (+1 counted, -1 left out of a tallied month). Its year and

@@ -13,7 +13,7 @@ import pandas as pd
 import psycopg
 
 from gridmap.accounts import pii
-from gridmap.core import config
+from gridmap.core import clock, config
 from gridmap.data import demo as demo_data
 from gridmap.data import incidents as incident_data
 from gridmap.data import links, people, streets, workflow
@@ -106,7 +106,7 @@ def load_present(
     from gridmap.demo import present
 
     code = demo.street_code
-    today = pd.Timestamp.now(tz="Asia/Shanghai") if today is None else today
+    today = pd.Timestamp(clock.now()).tz_convert("Asia/Shanghai") if today is None else today
     open_cases = pd.DataFrame(demo_data.open_cases(conn, code, batch_2023))
     plan = present.plan(demo.scene, open_cases, today, PRESENT_SEED, deadlines(conn, code))
     workflow.transition_all(

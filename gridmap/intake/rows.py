@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from gridmap.core import coords, params, timewindow
+from gridmap.core import clock, coords, params, timewindow
 from gridmap.core.clock import OFFSET
 from gridmap.core.errors import BadInput
 from gridmap.data import lookups
@@ -214,7 +214,7 @@ def _times(values: pd.Series, col: str, required: bool) -> pd.Series:
 
 def _check_times(frame: pd.DataFrame) -> None:
     """Read the four times, each in the window of its kind, and in the order things happen."""
-    now = timewindow.now()
+    now = clock.now()
     for col in TIMES:
         frame[col] = _times(frame[col], col, required=(col == "occurred_at"))
     for col in RECORDED:

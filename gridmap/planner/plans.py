@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 import geopandas as gpd
 import numpy as np
@@ -118,7 +118,7 @@ def plan(conn, scope: Scope, plan_id: int) -> dict:
 
 def draft(conn, scope: Scope, plan_id: int, village_code: str, at=None) -> Draft:
     """The village's draft in the plan: its latest revision, else the division in force."""
-    at = at or datetime.now(UTC)
+    at = at or clock.now()
     plan(conn, scope, plan_id)
     division = areas.in_force(conn, scope.street_code, at)
     if division is None:

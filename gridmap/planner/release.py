@@ -14,7 +14,7 @@ cancelled.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import shapely
 
@@ -43,7 +43,7 @@ def diff(conn, scope: Scope, plan_id: int, at=None, drafts=None, by_unit=None) -
     if at is None:
         found = plans.plan(conn, scope, plan_id)
         published = found["status"] == "published"
-        at = found["effective"] - timedelta(microseconds=1) if published else datetime.now(UTC)
+        at = found["effective"] - timedelta(microseconds=1) if published else clock.now()
     division = areas.in_force(conn, scope.street_code, at)
     drafts = drafts if drafts is not None else villages(conn, scope, plan_id, at)
     if by_unit is None:

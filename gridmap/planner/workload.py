@@ -8,9 +8,10 @@ only for such parts).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from gridmap.accounts.scope import Scope
+from gridmap.core import clock
 from gridmap.data import plans as store
 
 YEAR = timedelta(days=365)
@@ -19,7 +20,7 @@ YEAR = timedelta(days=365)
 def of_villages(conn, scope: Scope, villages: list[str], at=None) -> dict[str, dict]:
     """Village code → unit code → kind → incidents of the twelve months before ``at`` (one
     reading of the period for all the villages)."""
-    since = (at or datetime.now(UTC)) - YEAR
+    since = (at or clock.now()) - YEAR
     out: dict[str, dict] = {}
     for r in store.incidents_by_unit(conn, scope, villages, since):
         out.setdefault(r["village_code"], {}).setdefault(r["unit_code"], {})[r["kind"]] = r["n"]
@@ -41,7 +42,7 @@ def of_draft(conn, scope: Scope, draft, by_code: dict[str, dict], at=None) -> di
         if u.code not in by_code and store.text_or_none(u.split_from) is not None
     ]
     if cut:
-        since = (at or datetime.now(UTC)) - YEAR
+        since = (at or clock.now()) - YEAR
         for r in store.incidents_within(conn, scope, since, [g.wkb for _, g in cut]):
             kinds = out.setdefault(cut[r["i"]][0], {})
             kinds[r["kind"]] = kinds.get(r["kind"], 0) + r["n"]
