@@ -4,6 +4,9 @@ they hold, blueprints that call services and never each other, the demo reached 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,3 +82,20 @@ def test_core_imports_nothing_of_gridmap_and_store_only_core():
         assert {
             m for m in imports(path) if not m.startswith(("gridmap.core", "gridmap.store"))
         } == set(), path
+
+
+def test_an_installed_gridmap_ships_its_layers_assets_and_migrations(tmp_path):
+    """static/ and layers/ stay at the top level and ship with the wheel, as do the templates
+    and both kinds of migrations."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("gridmap-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in ("static/gridmap.css", "static/field-sw.js", "layers/incidents.py"):
+        assert path in names, path
+    assert any(n.startswith("static/vendor/leaflet/") for n in names)
+    assert any(n.startswith("gridmap/migrations/repeatable/") for n in names)
+    assert any(n.startswith("gridmap/web/templates/") for n in names)
