@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     for n, ours, theirs, same in gi_star_timings():
         print(f"{n:>9,} {ours:>10.4f} {theirs:>9.2f} {theirs / ours:>7.0f}× {same:>10.1e}")
     print("\nImport costs, paid once at start-up and never inside a request (fresh process):")
-    for module in ("libpysal", "esda", "gridmap.stats.gistar"):
+    for module in ("libpysal", "esda", "gridmap.center.stats.gistar"):
         print(f"  import {module:<22} {import_cost(module):.2f} s")
     print("  gridmap serve imports libpysal before listening; esda is never imported by gridmap.")
     return 0
