@@ -154,15 +154,7 @@ def incident_where(
             "now": now,
         }
     )
-    if which.categories:
-        parts.append("i.category = ANY(%(categories)s)")
-        params["categories"] = list(which.categories)
-    if which.package_area:
-        parts.append("i.package_area_code = %(package_area)s")
-        params["package_area"] = which.package_area
-    if which.village:
-        parts.append("i.village_code = %(village)s")
-        params["village"] = which.village
+    _narrow(parts, params, which, "i")
     # A case is closed exactly when it has a closing time (migration 0009 keeps it so), which
     # the partial indexes of open cases can use.
     if which.state == "open" or which.overdue:
@@ -172,6 +164,20 @@ def incident_where(
     if which.overdue:
         parts.append("i.due_at < %(now)s")
     return sql.SQL(" AND ").join([allowed, sql.SQL(" AND ".join(parts))]), params
+
+
+def _narrow(parts: list[str], params: dict, which: Which, alias: str) -> None:
+    """The conditions of the categories and the area asked for, on incident rows or tally
+    rows (``alias``), which name them alike."""
+    for name, column, value in (
+        ("categories", "category", list(which.categories)),
+        ("package_area", "package_area_code", which.package_area),
+        ("village", "village_code", which.village),
+    ):
+        if value:
+            test = "= ANY(%({})s)" if name == "categories" else "= %({})s"
+            parts.append(f"{alias}.{column} " + test.format(name))
+            params[name] = value
 
 
 _COUNTED = {
@@ -270,15 +276,7 @@ def _arms(
         "inner_start": plan.tally_start,
         "inner_end": plan.tally_end,
     }
-    if which.categories:
-        parts.append("t.category = ANY(%(categories)s)")
-        params["categories"] = list(which.categories)
-    if which.package_area:
-        parts.append("t.package_area_code = %(package_area)s")
-        params["package_area"] = which.package_area
-    if which.village:
-        parts.append("t.village_code = %(village)s")
-        params["village"] = which.village
+    _narrow(parts, params, which, "t")
     if which.state != "all":
         parts.append("t.closed" if which.state == "closed" else "NOT t.closed")
     time = "i.closed_at" if measure == "closed" else "i.occurred_at"

@@ -67,9 +67,15 @@ def requests_list():
         raise BadInput("start_date 与 end_date 相隔最多一年。")
     status = params.choice(request.args, "status", "status", {"": "", **STATUS}, "")
     with db.connection() as conn:
-        wanted = _services(conn, params.single(request.args, "service_code"))
         rows = public.requests(
-            conn, _street(), start, end, wanted, status, _precision(), MAX_RESULTS
+            conn,
+            _street(),
+            (start, end),
+            params.single(request.args, "service_code"),
+            reference.of(conn),
+            status,
+            _precision(),
+            MAX_RESULTS,
         )
     return [_request(r) for r in rows]
 
@@ -82,13 +88,12 @@ def request_one(incident_id: int):
         rows = public.requests(
             conn,
             _street(),
-            earliest,
-            clock.now() + timedelta(days=1),
-            [],
+            (earliest, clock.now() + timedelta(days=1)),
             "",
-            _precision(),
-            1,
-            incident_id,
+            reference.of(conn),
+            precision=_precision(),
+            limit=1,
+            incident_id=incident_id,
         )
     if not rows:
         raise NotFound(f"没有编号为 {incident_id} 的请求。")
@@ -101,21 +106,6 @@ def _street() -> str:
 
 def _precision() -> float:
     return float(current_app.config["OPEN311_PRECISION"])
-
-
-def _services(conn, text: str) -> list[tuple[str, str]]:
-    if not text:
-        return []
-    ref = reference.of(conn)
-    out = []
-    for code in text.split(","):
-        kind, _, category = code.strip().partition(".")
-        if kind not in ref["kinds"] or (category and (kind, category) not in ref["categories"]):
-            raise BadInput(f"未知的 service_code：{code.strip()}（见 services.json）")
-        out.append((kind, category))
-    if any(not c for _, c in out):  # a kind without category: every category of it
-        out += [(k, c) for (k, c) in ref["categories"] if (k, "") in out]
-    return out
 
 
 def _request(r: dict) -> dict:
