@@ -46,8 +46,7 @@ import psycopg
 import shapely
 
 from gridmap.data import incidents as incident_data
-from gridmap.data import streets
-from gridmap.data import tally as tally_data
+from gridmap.data import streets, tally_upkeep
 from gridmap.geo.placement import Placement
 from gridmap.intake import load as incidents
 from gridmap.planner import planning
@@ -354,12 +353,12 @@ class Breakdown:
             incidents.prepare,
             incident_data.copy_in,
             incident_data.create_indexes,
-            tally_data.fold,
+            tally_upkeep.fold,
         )
         incidents.prepare = self._timed("prepare", saved[0])
         incident_data.copy_in = self._timed("copy", saved[1])
         incident_data.create_indexes = self._timed("index", saved[2])
-        tally_data.fold = self._timed("tally", saved[3])
+        tally_upkeep.fold = self._timed("tally", saved[3])
         self.placement.place = self._timed("place", Placement.place.__get__(self.placement))
         try:
             yield self
@@ -368,7 +367,7 @@ class Breakdown:
                 incidents.prepare,
                 incident_data.copy_in,
                 incident_data.create_indexes,
-                tally_data.fold,
+                tally_upkeep.fold,
             ) = saved
             del self.placement.place
 

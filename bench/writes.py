@@ -48,7 +48,7 @@ import attribution  # noqa: E402
 import center as center_bench  # noqa: E402
 
 from gridmap.data import incidents as incident_data  # noqa: E402
-from gridmap.data import tally as tally_data  # noqa: E402
+from gridmap.data import tally_upkeep  # noqa: E402
 from gridmap.geo.placement import Placement  # noqa: E402
 from gridmap.intake import load as incidents  # noqa: E402
 from gridmap.store import db, sandbox  # noqa: E402
@@ -180,11 +180,11 @@ def main(argv: list[str] | None = None) -> int:
                 conn.execute(TALLIED, {"s": STREET}).fetchall()
                 == conn.execute(DIRECT, {"s": STREET}).fetchall()
             )
-            rows_before = tally_data.rows(conn, STREET)
+            rows_before = tally_upkeep.rows(conn, STREET)
             t = time.perf_counter()
-            tally_data.compact(conn, STREET)
+            tally_upkeep.compact(conn, STREET)
             compact_s = time.perf_counter() - t
-            rows_after = tally_data.rows(conn, STREET)
+            rows_after = tally_upkeep.rows(conn, STREET)
             same_after = (
                 conn.execute(TALLIED, {"s": STREET}).fetchall()
                 == conn.execute(DIRECT, {"s": STREET}).fetchall()

@@ -16,7 +16,7 @@ from gridmap.center.filters import Filters
 from gridmap.core.clock import LOCAL
 from gridmap.data import incidents as incident_data
 from gridmap.data import tally as tally_data
-from gridmap.data import workflow
+from gridmap.data import tally_upkeep, workflow
 from gridmap.intake import fold as tally
 from gridmap.intake import load as incidents
 from gridmap.store import db
@@ -167,22 +167,22 @@ def test_tally_follows_loads_transitions_edits_and_deletes(
         (st.CODE, ids(conn, first)[3]),
     )
     assert same(conn)
-    rows = tally_data.rows(conn, st.CODE)
+    rows = tally_upkeep.rows(conn, st.CODE)
     conn.execute("UPDATE incident SET description = '补充说明' WHERE street_code = %s", (st.CODE,))
-    assert tally_data.rows(conn, st.CODE) == rows
+    assert tally_upkeep.rows(conn, st.CODE) == rows
     conn.commit()
     # The owner removes incidents that have no history yet.
     owner.execute("DELETE FROM incident i WHERE street_code = %s AND kind = 'petition'", (st.CODE,))
     owner.commit()
     assert same(conn)
-    tally_data.compact(conn, st.CODE)
+    tally_upkeep.compact(conn, st.CODE)
     assert same(conn) and conn.execute(ROWS, {"s": st.CODE}).fetchone() == {
         "repeated": 0,
         "empty": 0,
     }
     assert conn.execute(BINS_ROWS, {"s": st.CODE}).fetchone()["repeated"] == 0
     st.create(owner, app=conn)  # purges the street
-    assert tally_data.rows(conn, st.CODE) == 0
+    assert tally_upkeep.rows(conn, st.CODE) == 0
     assert conn.execute(BINS_ROWS, {"s": st.CODE}).fetchone()["n"] == 0
 
 
@@ -197,11 +197,11 @@ def test_a_compaction_never_loses_or_doubles_a_write_it_does_not_see(
     conn.commit()
     with db.connect(settings) as writer:
         incidents.load(writer, placement, st.CODE, FRAME.iloc[:1], source="late")  # not committed
-        assert tally_data.compact(conn, st.CODE) > 0
+        assert tally_upkeep.compact(conn, st.CODE) > 0
         conn.commit()
         writer.commit()
     assert same(conn)
-    assert tally_data.compact(conn, st.CODE) > 0
+    assert tally_upkeep.compact(conn, st.CODE) > 0
     conn.commit()
     assert same(conn) and conn.execute(BINS_ROWS, {"s": st.CODE}).fetchone()["repeated"] == 0
 

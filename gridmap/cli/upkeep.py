@@ -13,7 +13,7 @@ import threading
 
 import psycopg
 
-from gridmap.data import tally as tally_data
+from gridmap.data import tally_upkeep
 
 EVERY_SECONDS = 300
 
@@ -22,8 +22,8 @@ def run(conn: psycopg.Connection, street_code: str) -> int:
     """Compact the street's tally; the rows it has afterwards (-1: another compaction of the
     street was running, and this one left it to that)."""
     with conn.transaction():
-        merged = tally_data.compact(conn, street_code)
-    return tally_data.rows(conn, street_code) if merged >= 0 else -1
+        merged = tally_upkeep.compact(conn, street_code)
+    return tally_upkeep.rows(conn, street_code) if merged >= 0 else -1
 
 
 def hand_over_due(conn: psycopg.Connection, street_code: str) -> dict[int, int]:

@@ -19,8 +19,7 @@ depends on the moment of asking —, a scope of units, which the tally does not 
 cells, anything the bins do not keep), the incidents are counted, with the same filters.
 
 The database keeps the tallies itself, by triggers, whoever writes; nothing here writes a count
-of its own. The calls at the end only ask the database to aggregate a batch it was told to leave
-out, and to merge the tally's appended rows.
+of its own (gridmap.data.tally_upkeep asks it to fold a batch in, and to merge appended rows).
 """
 
 from __future__ import annotations
@@ -29,13 +28,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import numpy as np
 import psycopg
 from psycopg import sql
 
 from gridmap.accounts.scope import Scope
 from gridmap.core.clock import LOCAL
-from gridmap.data import periods
+from gridmap.data import cells, periods
 
 MEASURES = {
     "occurred": "incidents by when they occurred",
@@ -76,15 +74,7 @@ class Period:
     end: datetime  # exclusive
 
 
-@dataclass(frozen=True)
-class Bins:
-    """Incidents per cell of the fixed lattice of migration 0013 (cells with none left out)."""
-
-    ix: np.ndarray  # columns: floor(lon / dlon)
-    iy: np.ndarray  # rows: floor(lat / dlat)
-    n: np.ndarray
-    dlon: float  # the cell, in degrees
-    dlat: float
+Bins = cells.Bins  # per ~100 m cell (gridmap.data.cells)
 
 
 def answerable(measure: str, period: Period, which: Which, scope: Scope) -> bool:
@@ -384,87 +374,14 @@ def _open_from_tally(conn, period: Period, which: Which, scope: Scope) -> list[d
 def _cells(conn, period: Period, which: Which, scope: Scope, now) -> Bins:
     """Incidents per ~100 m cell, from incident_bins (kind × month) with the part months and
     the batches it leaves out counted, or counted outright (see :func:`answerable`)."""
-    cells = "gm_bin_x(i.geom) AS ix, gm_bin_y(i.geom) AS iy"
     if not answerable("cells", period, which, scope):
-        where, params = incident_where(scope, period, which, now, "cells")
-        rows = conn.execute(
-            sql.SQL("SELECT {}, count(*)::int AS n FROM incident i WHERE {} GROUP BY 1, 2").format(
-                sql.SQL(cells), where
-            ),
-            params,
-            prepare=False,
-        ).fetchall()
-        return _bins(rows, [_lattice(conn)])
+        return cells.counted(conn, *incident_where(scope, period, which, now, "cells"))
     plan = periods.split(period.start, period.end)
-    params = {
-        "street": scope.street_code,
-        "kinds": list(which.kinds),
-        "first": plan.first,
-        "last": plan.last,
-        "first_year": plan.first.year,
-        "last_year": plan.last.year,
-        "inner_start": plan.tally_start,
-        "inner_end": plan.tally_end,
-    }
-    stored = conn.execute(  # with the lattice's size, in one round trip
-        """SELECT s.dlon, s.dlat, b.cells FROM gm_bin_size() s
-             LEFT JOIN incident_bins b
-               ON b.street_code = %(street)s AND b.year BETWEEN %(first_year)s AND %(last_year)s
-              AND make_date(b.year, b.month, 1) BETWEEN %(first)s AND %(last)s
-              AND b.kind = ANY(%(kinds)s)""",
-        params,
-        prepare=False,
-        binary=True,  # the packed cells as they lie, not as hex
-    ).fetchall()
-    arms = []
     untallied = untallied_batches(conn, scope.street_code)
-    if untallied:
-        params["untallied"] = untallied
-        arms.append(
-            f"SELECT {cells}, 1 AS n FROM incident i WHERE i.street_code = %(street)s"
-            " AND i.kind = ANY(%(kinds)s) AND i.batch_id = ANY(%(untallied)s)"
-            " AND i.occurred_at >= %(inner_start)s AND i.occurred_at < %(inner_end)s"
-        )
-    for k, piece in enumerate(plan.pieces):
-        params.update({f"p{k}_start": piece.start, f"p{k}_end": piece.end})
-        arms.append(
-            f"SELECT {cells}, {piece.sign} AS n FROM incident i"
-            " WHERE i.street_code = %(street)s AND i.kind = ANY(%(kinds)s)"
-            f" AND i.occurred_at >= %(p{k}_start)s AND i.occurred_at < %(p{k}_end)s"
-        )
-    counted = []
-    if arms:
-        counted = conn.execute(
-            "SELECT ix, iy, sum(n)::int AS n FROM (" + " UNION ALL ".join(arms) + ") c"
-            " GROUP BY 1, 2",
-            params,
-            prepare=False,
-        ).fetchall()
-    return _bins(counted, stored)
+    return cells.from_bins(conn, plan, list(which.kinds), scope.street_code, untallied)
 
 
-def _lattice(conn: psycopg.Connection) -> dict:
-    return conn.execute("SELECT dlon, dlat, NULL::bytea AS cells FROM gm_bin_size()").fetchone()
-
-
-def _bins(rows: list[dict], stored: list[dict]) -> Bins:
-    """Sum the cells of counted rows and of stored rows (packed: see migration 0013; each
-    stored row carries the lattice's size, and at least one row is given)."""
-    size = stored[0]
-    blob = b"".join(r["cells"] for r in stored if r["cells"] is not None)
-    packed = np.frombuffer(blob, dtype=">i4").reshape(-1, 3).T.astype(np.int64)
-    counted = np.array([(r["ix"], r["iy"], r["n"]) for r in rows], dtype=np.int64).reshape(-1, 3)
-    x, y, c = np.concatenate([packed, counted.T], axis=1)
-    if len(x):
-        x0, y0 = x.min(), y.min()
-        height = int(y.max() - y0) + 1
-        total = np.bincount((x - x0) * height + (y - y0), weights=c)
-        cell = np.flatnonzero(total)
-        x, y, c = cell // height + x0, cell % height + y0, total[cell].astype(np.int64)
-    return Bins(x, y, c, float(size["dlon"]), float(size["dlat"]))
-
-
-# --- keeping the tally -----------------------------------------------------------------------
+# --- the batches it leaves out --------------------------------------------------------------
 
 
 def untallied_batches(conn: psycopg.Connection, street_code: str) -> list[int]:
@@ -474,22 +391,3 @@ def untallied_batches(conn: psycopg.Connection, street_code: str) -> list[int]:
         (street_code,),
     ).fetchall()
     return [r["id"] for r in rows]
-
-
-def fold(conn: psycopg.Connection, street_code: str, batch_id: int) -> bool:
-    """Add a left-out batch to the tally in one aggregate and mark it tallied (False: it
-    already was)."""
-    row = conn.execute("SELECT tally_fold(%s, %s) AS done", (street_code, batch_id)).fetchone()
-    return row["done"]
-
-
-def compact(conn: psycopg.Connection, street_code: str) -> int:
-    """Merge the street's tally rows into one per key; the rows written (-1: another
-    compaction of the street is running, and this one did nothing)."""
-    return conn.execute("SELECT tally_compact(%s) AS n", (street_code,)).fetchone()["n"]
-
-
-def rows(conn: psycopg.Connection, street_code: str) -> int:
-    return conn.execute(
-        "SELECT count(*) AS n FROM incident_tally WHERE street_code = %s", (street_code,)
-    ).fetchone()["n"]

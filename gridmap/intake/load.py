@@ -18,9 +18,8 @@ import psycopg
 
 from gridmap.core.clock import OFFSET
 from gridmap.core.errors import Conflict
-from gridmap.data import dberrors
+from gridmap.data import dberrors, tally_upkeep
 from gridmap.data import incidents as data
-from gridmap.data import tally as tally_data
 from gridmap.geo.placement import SNAPSHOT, Placement
 from gridmap.intake import fold as tally
 from gridmap.intake.rows import OPTIONAL, REQUIRED, TIMES, _check, check_reporters, prepare
@@ -94,7 +93,7 @@ def load(
     tallied = not large
     if large and tally.worth_keeping(frame):
         with conn.transaction():
-            tallied = tally_data.fold(conn, street_code, batch)
+            tallied = tally_upkeep.fold(conn, street_code, batch)
     return LoadResult(batch, len(frame), frame.index.to_numpy(), tallied, already)
 
 

@@ -92,9 +92,8 @@ class Draft:
 
 
 def author(actor: Actor, action: str) -> dict:
-    """The account a change of a plan is made and recorded as, if its kind may ``action``
-    (a plan redraws the street's division: the policy gives that to planners). A plan names
-    its author: even the owner at the console names an account."""
+    """The account a change of a plan is made as, if its kind may ``action`` (the policy gives
+    that to planners); a plan names its author, the owner at the console too."""
     policy.require(actor, action)
     if actor.account is None:
         raise BadInput("网格调整方案须记录操作的账号：请用 --user 指明（规划人员）")
