@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from gridmap.accounts import policy
 from gridmap.core.errors import Forbidden, SignInRequired
+from gridmap.web import users
 
 
 @dataclass(frozen=True)
@@ -102,4 +103,8 @@ def _enforce():
         raise Forbidden("请先设置您自己的密码，再使用其他功能。")
     if not rule.allows(current_user.role, current_app.config):
         raise Forbidden("您的账号无权使用此功能。")
+    # Who is asking is settled here, on a connection of its own that is returned at once: a
+    # view that first asked for it while holding its own connection would hold two, and eight
+    # requests doing so would wait on the pool for each other.
+    users.scope()
     return None
