@@ -13,6 +13,12 @@
     }).addTo(map);
   };
 
+  // A unit's tooltip, as a node holding text: Leaflet puts a string tooltip in as HTML, and
+  // unit names are typed by planners (and reach every later plan once published).
+  function label(p) {
+    return P.el('span', p.name + '（' + p.households + ' 户）· ' + p.grid);
+  }
+
   P.drawUnits = function (fit) {
     if (unitsLayer) { map.removeLayer(unitsLayer); }
     unitsLayer = L.geoJSON(P.state.units, {
@@ -22,7 +28,7 @@
       },
       onEachFeature: function (f, layer) {
         var p = f.properties;
-        layer.bindTooltip(p.name + '（' + p.households + ' 户）· ' + p.grid, {sticky: true});
+        layer.bindTooltip(label(p), {sticky: true});
         layer.on('mousedown', function (e) { onDown(f, e); });
         layer.on('mouseover', function () { if (stroke) { paint(f); } });
         layer.on('click', function (e) { onClick(f, layer, e); });
@@ -45,8 +51,7 @@
     unitsLayer.eachLayer(function (l) {
       if (l.feature.properties.code === f.properties.code) {
         l.setStyle({fillColor: P.colour(P.current)});
-        l.setTooltipContent(f.properties.name + '（' + f.properties.households + ' 户）· ' +
-                            f.properties.grid);
+        l.setTooltipContent(label(f.properties));
       }
     });
   }
