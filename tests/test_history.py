@@ -52,8 +52,11 @@ def redrawn(conn, owner, placement):
     """Small street with an incident in 2021, then division B (G3 merged into G2) from 2022."""
     st.create(owner, app=conn)
     old = place_one(conn, placement)
-    draft = planning.load_draft(conn, st.CODE, "B", *st.frames(moved=True))
-    planning.publish(conn, draft, NEW_FROM)
+    conn.commit()
+    # A division goes in force without a plan only through the owner's door (planning.publish).
+    draft = planning.load_draft(owner, st.CODE, "B", *st.frames(moved=True))
+    planning.publish(owner, draft, NEW_FROM)
+    owner.commit()
     return old, draft
 
 

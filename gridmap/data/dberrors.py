@@ -2,9 +2,10 @@
 
 The database refuses what can never be true whoever writes (migrations 0009–0012), with a
 message meant for a person, in Chinese, under SQLSTATE codes of gridmap's own class "GM":
-GM400 bad input, GM404 not found, GM409 a conflict with history or with another writer, GM001
-a frozen (published) division. :func:`refusals` turns them into the errors every entry point
-already knows how to show; other database errors pass unchanged.
+GM400 bad input, GM403 not this person's to do, GM404 not found, GM409 a conflict with
+history or with another writer, GM001 a frozen (published) division. :func:`refusals` turns
+them into the errors every entry point already knows how to show; other database errors pass
+unchanged.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ from collections.abc import Iterator
 
 import psycopg
 
-from gridmap.core.errors import BadInput, Conflict, GridmapError, NotFound
+from gridmap.core.errors import BadInput, Conflict, Forbidden, GridmapError, NotFound
 
-_BY_CODE = {"GM400": BadInput, "GM404": NotFound, "GM409": Conflict, "GM001": Conflict}
+_BY_CODE = {
+    "GM400": BadInput,
+    "GM403": Forbidden,
+    "GM404": NotFound,
+    "GM409": Conflict,
+    "GM001": Conflict,
+}
 # CHECK constraints a person can run into by typing, in their words.
 CHECKS = {
     "deadline_rule_days": "办理期限应为 1～366 天",
@@ -47,6 +54,34 @@ CHECKS = {
     "plan_grid_code": "网格代码应为 15 位数字，并以所属村（社区）的 12 位代码开头",
     "plan_unit_code": "单元代码应为 15 位数字，并以所属村（社区）的 12 位代码开头",
     "plan_unit_geom": "单元边界无效（自相交或为空）",
+    "load_batch_rows": "导入批次的行数不能为负数",
+    "incident_due_in_step": "办理期限应在本环节开始之后、一年零一个月之内",
+    "division_published_boundary": "已发布的区划版本必须有街道边界",
+    "street_code_official": "街道代码应为 9 位统计用区划代码",
+    "incident_party_id_key_has_number": "当事人的身份证号摘要必须对应其身份证号",
+}
+# Unique and exclusion constraints a write can run into, in a person's words.
+KEYS = {
+    "assignment_no_overlap": "同一人员在同一范围的同一职责任期不能重叠",
+    "incident_party_id_key_one_number": (
+        "身份证号摘要与另一位当事人的身份证号不符：不同的人不能共用摘要"
+    ),
+    "account_one_without_person": (
+        "只有街道初建时的系统管理员账号可以不属于人员；其他账号必须属于一名人员"
+    ),
+    "plan_division_once": "一个区划版本只能由一个方案发布",
+    "account_person_role_key": "这名人员已有同一类型的账号：一人每种账号只能有一个",
+}
+# Foreign keys a form can miss by typing a number or a code that names nothing.
+MISSING = {
+    "account_street_code_person_id_fkey": "没有这名人员（人员编号不存在）",
+    "account_role_fkey": "未知的账号类型",
+    "assignment_street_code_person_id_fkey": "没有这名人员（人员编号不存在）",
+    "assignment_role_fkey": "未知的职责（应为六级网格中的一种职务或法律资源）",
+    "incident_event_street_code_by_person_fkey": "没有这名办理人（人员编号不存在）",
+    "incident_link_street_code_by_person_fkey": "没有这名办理人（人员编号不存在）",
+    "incident_note_street_code_by_person_fkey": "没有这名人员（人员编号不存在）",
+    "plan_grid_member_street_code_person_id_fkey": "方案中的网格员不是本街道的人员",
 }
 
 
@@ -57,6 +92,10 @@ def translate(exc: psycopg.Error) -> GridmapError | None:
         return kind(exc.diag.message_primary or str(exc))
     if isinstance(exc, psycopg.errors.CheckViolation) and exc.diag.constraint_name in CHECKS:
         return BadInput(CHECKS[exc.diag.constraint_name] + "；未保存。")
+    if isinstance(exc, psycopg.errors.IntegrityError) and exc.diag.constraint_name in KEYS:
+        return Conflict(KEYS[exc.diag.constraint_name] + "；未保存。")
+    if isinstance(exc, psycopg.errors.ForeignKeyViolation) and exc.diag.constraint_name in MISSING:
+        return BadInput(MISSING[exc.diag.constraint_name] + "；未保存。")
     return None
 
 

@@ -140,7 +140,7 @@ def _record(conn, street_code: str, plan_id: int, assignment_id: int, action: st
     )
 
 
-def mark_published(
+def publish(
     conn,
     street_code: str,
     plan_id: int,
@@ -149,11 +149,11 @@ def mark_published(
     account_id: int,
     summary: dict,
 ) -> None:
+    """Put the plan's new division in force from ``effective`` and mark the plan published:
+    plan_publish (repeatable/11_plans.sql), the one way the app's role publishes."""
     conn.execute(
-        """UPDATE plan SET status = 'published', division_id = %s, effective = %s,
-                           published_by = %s, published_at = now(), summary = %s
-            WHERE street_code = %s AND id = %s""",
-        (division_id, effective, account_id, Jsonb(summary), street_code, plan_id),
+        "SELECT plan_publish(%s, %s, %s, %s, %s, %s)",
+        (street_code, plan_id, division_id, effective, account_id, Jsonb(summary)),
     )
 
 

@@ -38,7 +38,19 @@ def load_draft(
 
 
 def publish(conn: psycopg.Connection, division_id: int, effective: datetime) -> None:
-    """Put a draft in force from ``effective`` on, closing the division it replaces."""
+    """Put a draft in force from ``effective`` on, closing the division it replaces.
+
+    The owner's door (a street's first division, the demo): the app's role publishes only
+    through a plan (plan_publish, gridmap.planner.release), and the database checks what is
+    published either way (division_refuse_problems)."""
+    with conn.transaction():
+        check_publishable(conn, division_id, effective)
+        divisions.close_open(conn, divisions.get(conn, division_id)["street_code"], effective)
+        divisions.mark_published(conn, division_id, effective)
+
+
+def check_publishable(conn: psycopg.Connection, division_id: int, effective: datetime) -> None:
+    """Refuse, in words, a draft that cannot go in force from ``effective``."""
     if effective.tzinfo is None:
         raise BadInput("生效时间必须带时区，例如 2024-01-01T00:00:00+08:00")
     with conn.transaction():
@@ -61,5 +73,3 @@ def publish(conn: psycopg.Connection, division_id: int, effective: datetime) -> 
                     f"生效时间 {effective:%Y-%m-%d} 早于现行区划上最新事件的发生时间"
                     f"（{newest:%Y-%m-%d %H:%M}），这些事件将失去所属区划"
                 )
-        divisions.close_open(conn, street, effective)
-        divisions.mark_published(conn, division_id, effective)

@@ -196,13 +196,11 @@ def publish(conn, actor: Actor, plan_id: int, day, r: plans.Rules) -> dict:
         new = divisions.create_draft(conn, scope.street_code, name, f"网格调整方案 {plan_id}")
         revisions = {d.village["code"]: d.revision for d in drafts}
         publishing.compose_division(conn, scope.street_code, base["id"], new, plan_id, revisions)
-        planning.publish(conn, new, effective)
-        _assign(conn, scope, plan_id, base["id"], drafts, effective)
+        planning.check_publishable(conn, new, effective)
         brief = {k: v for k, v in summary.items() if k != "villages"}
         brief["villages"] = [v["village"]["name"] for v in summary["villages"]]
-        publishing.mark_published(
-            conn, scope.street_code, plan_id, new, effective, account["id"], brief
-        )
+        publishing.publish(conn, scope.street_code, plan_id, new, effective, account["id"], brief)
+        _assign(conn, scope, plan_id, base["id"], drafts, effective)
         audit.record(
             conn,
             scope.street_code,

@@ -22,16 +22,17 @@ AREA = "SELECT, INSERT, UPDATE, DELETE"  # drafts only: published areas refuse c
 APP: dict[str, str] = {
     # the street and its versioned boundaries (planners edit drafts and publish them)
     "street": READ,
-    "division": AREA,
+    # a division is published only through plan_publish (or by the owner): the app writes
+    # drafts, and cannot set a division's status or validity
+    "division": "SELECT, INSERT, UPDATE (name, note, boundary), DELETE",
     "package_area": AREA,
     "village": AREA,
     "grid": AREA,
     "unit": AREA,
     # planners' drafts (revisions append-only) and what a publish started or ended
     "plan": (
-        "SELECT, INSERT (street_code, name, note, copied_from, created_by),"
-        " UPDATE (name, note, status, division_id, effective, published_by, published_at, summary)"
-    ),
+        "SELECT, INSERT (street_code, name, note, copied_from, created_by), UPDATE (name, note)"
+    ),  # published by plan_publish, cancelled by plan_withdraw, handed over by plan_hand_over
     "plan_revision": "SELECT, INSERT",
     "plan_grid": "SELECT, INSERT",
     "plan_grid_member": "SELECT, INSERT",
@@ -92,8 +93,50 @@ APP: dict[str, str] = {
     "bulk_index_rebuild": NONE,
 }
 
-# Functions only the owner may run.
-OWNER_ONLY = ("purge_street(text)", "bins_compact(text)")
+# gridmap's own functions the app's role may execute; every other one (trigger functions, the
+# owner's purge and compaction, helpers that only the owner's functions call) only the owner.
+# Trigger functions need no grant to fire; the helpers a trigger calls as the writing role do.
+APP_FUNCTIONS = (
+    # Beijing time, the street's calendar and deadlines, the tally's cells (read in queries
+    # and by the triggers that run as the writer)
+    "gm_local(timestamp with time zone)",
+    "gm_day(timestamp with time zone)",
+    "gm_day_start(date)",
+    "gm_month(timestamp with time zone)",
+    "gm_clock(timestamp with time zone,timestamp with time zone,timestamp with time zone,"
+    "timestamp with time zone)",
+    "gm_deadline(text,timestamp with time zone,integer,text)",
+    "gm_due(text,text,text,timestamp with time zone,timestamp with time zone)",
+    "gm_bin_size()",
+    "gm_bin_x(geometry)",
+    "gm_bin_y(geometry)",
+    "responsible_people(text,timestamp with time zone,text,text,text,text)",
+    "gm_is_owner()",
+    "gm_backdate_floor()",
+    "tally_append_sql(text,integer,integer[])",
+    "bins_append_sql(text,integer,integer[])",
+    "tally_skipped(integer[])",
+    "street_days_rebuild(text)",
+    # the doors through which the app changes what it may not write itself; each checks its
+    # own preconditions (a load's own batch, a plan's own division, a present person)
+    "incident_transition(text,bigint,text,timestamp with time zone,integer,text,text)",
+    "incident_extend(text,bigint,integer,timestamp with time zone,integer,text)",
+    "plan_publish(text,integer,integer,timestamp with time zone,integer,jsonb)",
+    "plan_withdraw(text,integer,integer)",
+    "plan_hand_over(text,integer)",
+    "bulk_indexes_drop()",
+    "bulk_indexes_restore()",
+    "incident_analyze()",
+    "tally_fold(text,integer)",
+    "tally_compact(text)",
+)
+
+_OWN_FUNCTIONS = """
+    SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
+      JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'public'
+       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+     ORDER BY 1"""
 
 
 def apply(conn: psycopg.Connection, role: str) -> None:
@@ -109,8 +152,25 @@ def apply(conn: psycopg.Connection, role: str) -> None:
         )
     # Serial ids of the boundary tables (identity columns need no grant of their own).
     conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(who))
-    for function in OWNER_ONLY:
-        conn.execute(sql.SQL("REVOKE ALL ON FUNCTION " + function + " FROM PUBLIC"))
+    own = [r["signature"] for r in conn.execute(_OWN_FUNCTIONS).fetchall()]
+    missing = sorted(set(APP_FUNCTIONS) - set(own))
+    if missing:
+        raise ValueError("privileges.APP_FUNCTIONS 列出了不存在的函数：" + "、".join(missing))
+    for function in own:
+        conn.execute(sql.SQL("REVOKE ALL ON FUNCTION " + function + " FROM PUBLIC, {}").format(who))
+    for function in APP_FUNCTIONS:
+        conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION " + function + " TO {}").format(who))
+
+
+def executable(conn: psycopg.Connection, role: str) -> list[str]:
+    """gridmap's own functions ``role`` may execute (PostGIS's and btree_gist's aside)."""
+    return [
+        r["signature"]
+        for r in conn.execute(_OWN_FUNCTIONS).fetchall()
+        if conn.execute(
+            "SELECT has_function_privilege(%s, %s, 'EXECUTE') AS ok", (role, r["signature"])
+        ).fetchone()["ok"]
+    ]
 
 
 def undeclared(conn: psycopg.Connection) -> list[str]:

@@ -8,6 +8,25 @@
 -- The one way a case changes state: check the workflow, write the event, update the case, in
 -- the caller's transaction. ``expected`` is the state the person saw (a stale page is refused
 -- rather than overwritten); ``at`` is when it happened (now, or earlier when entered late).
+-- Who acts on a case is a person of the street, in post at the moment they act.
+CREATE OR REPLACE FUNCTION gm_refuse_absent(street text, who integer, at timestamptz)
+RETURNS void LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    gone timestamptz;
+BEGIN
+    IF who IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT left_at INTO gone FROM person WHERE street_code = street AND id = who;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '办理人 % 不是本街道登记的人员', who USING ERRCODE = 'GM400';
+    END IF;
+    IF gone <= at THEN
+        RAISE EXCEPTION '办理人已于 % 离任，不能以其名义办理', gm_local(gone)::date
+            USING ERRCODE = 'GM400';
+    END IF;
+END $$;
+
 CREATE OR REPLACE FUNCTION incident_transition(street text, incident_id bigint, to_status text,
                                     at timestamptz DEFAULT now(), by_person integer DEFAULT NULL,
                                     reason text DEFAULT '', expected text DEFAULT NULL)
@@ -60,6 +79,7 @@ BEGIN
     IF at > clock_timestamp() + interval '10 minutes' THEN
         RAISE EXCEPTION '办理时间不能晚于当前时间' USING ERRCODE = 'GM400';
     END IF;
+    PERFORM gm_refuse_absent(street, by_person, at);
     SELECT * INTO s FROM incident_status n WHERE n.kind = i.kind AND n.code = t.to_status;
     IF NOT s.is_final THEN
         due := gm_due(street, i.kind, t.to_status, at, i.reported_at);
@@ -111,6 +131,7 @@ BEGIN
     IF at < i.status_since OR at > clock_timestamp() + interval '10 minutes' THEN
         RAISE EXCEPTION '延期时间应在本环节开始之后、当前时间之前' USING ERRCODE = 'GM400';
     END IF;
+    PERFORM gm_refuse_absent(street, by_person, at);
     IF at >= i.due_at THEN
         RAISE EXCEPTION '办理期限已于 % 届满，届满后不能再延期',
             gm_local(i.due_at)::timestamp(0) USING ERRCODE = 'GM400';

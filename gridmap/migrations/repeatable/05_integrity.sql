@@ -31,7 +31,8 @@ BEGIN
              ORDER BY greatest(a.occurred_at, a.reported_at, a.closed_at) DESC LIMIT 1)
       FROM (SELECT street_code, batch_id, reported_by, kind, status, category,
                    closed_at IS NOT NULL AS closed, due_at IS NULL AS no_due,
-                   max(greatest(occurred_at, reported_at, closed_at)) AS latest
+                   max(greatest(occurred_at, reported_at, closed_at)) AS latest,
+                   max(reported_at) AS last_report
               FROM added GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) g
       LEFT JOIN street st ON st.code = g.street_code
       LEFT JOIN incident_status s ON s.kind = g.kind AND s.code = g.status
@@ -45,6 +46,7 @@ BEGIN
         OR s.is_final <> g.closed
         OR (NOT g.closed AND g.no_due AND r.days IS NOT NULL)
         OR (g.reported_by IS NOT NULL AND pe.id IS NULL)
+        OR (g.reported_by IS NOT NULL AND pe.left_at <= g.last_report)
         OR (g.batch_id IS NOT NULL AND b.id IS NULL)
         OR g.latest > horizon
      LIMIT 1 INTO bad;
@@ -61,6 +63,7 @@ BEGIN
                <> (a.street_code, a.division_id, a.grid_id, a.unit_code, a.grid_code,
                    a.village_code, a.package_area_code)
             OR NOT d.valid @> a.occurred_at
+            OR NOT ST_Covers(u.geom, a.geom)
          LIMIT 1;
     ELSIF bad IS NULL THEN
         EXECUTE $q$
@@ -68,7 +71,7 @@ BEGIN
                 -- Every unit of a published division, with what a snapshot must name.
                 SELECT u.id AS unit_id, d.street_code, u.division_id, u.grid_id,
                        u.code AS unit_code, g.code AS grid_code, v.code AS village_code,
-                       p.code AS package_area_code, lower(d.valid) AS valid_from,
+                       p.code AS package_area_code, u.geom, lower(d.valid) AS valid_from,
                        coalesce(upper(d.valid), 'infinity') AS valid_to
                   FROM unit u JOIN grid g ON g.id = u.grid_id
                   JOIN village v ON v.id = g.village_id
@@ -81,6 +84,7 @@ BEGIN
                    <> (a.street_code, a.division_id, a.grid_id, a.unit_code, a.grid_code,
                        a.village_code, a.package_area_code)
                 OR a.occurred_at < u.valid_from OR a.occurred_at >= u.valid_to
+                OR NOT ST_Covers(u.geom, a.geom)
              LIMIT 1 $q$ INTO bad;
     END IF;
     PERFORM set_config('enable_nestloop', nestloop, true);
@@ -101,7 +105,9 @@ BEGIN
                    OR p.code <> a.package_area_code THEN 'snapshot'
                  WHEN d.street_code <> a.street_code THEN 'street'
                  WHEN NOT d.valid @> a.occurred_at THEN 'period'
+                 WHEN NOT ST_Covers(u.geom, a.geom) THEN 'point'
                  WHEN a.reported_by IS NOT NULL AND pe.id IS NULL THEN 'reporter'
+                 WHEN a.reported_by IS NOT NULL AND pe.left_at <= a.reported_at THEN 'left'
                  WHEN a.batch_id IS NOT NULL AND b.id IS NULL THEN 'batch'
                  WHEN a.closed_at IS NULL AND a.due_at IS NULL
                   AND EXISTS (SELECT FROM deadline_rule r WHERE r.street_code = a.street_code
@@ -129,6 +135,8 @@ BEGIN
         WHEN 'street' THEN format('街道 %s 不存在，或与落格单元所属的街道不符', why.street_code)
         WHEN 'period' THEN format('发生时间 %s 时，所记的区划版本并未生效', why.occurred)
         WHEN 'reporter' THEN format('上报人 %s 不是本街道登记的人员', why.reported_by)
+        WHEN 'left' THEN format('上报人 %s 在上报之前已离任', why.reported_by)
+        WHEN 'point' THEN format('落格快照不一致：事件的位置不在所记的单元 %s 之内', why.unit_id)
         WHEN 'batch' THEN '所记的导入批次不存在'
         WHEN 'deadline' THEN format('办理中的事件须有本环节的办理期限（按街道规则 gm_due 计算），事件 %s 没有',
                                     why.id)

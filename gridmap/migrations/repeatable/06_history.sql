@@ -24,6 +24,64 @@ BEGIN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END $$;
 
+-- What a division must be to be published, whoever publishes it: areas at every level, each
+-- of its street and named by the code of the area above it, every grid holding a unit, every
+-- unit a valid, non-empty shape, and no two units overlapping. The planner's check says the
+-- same in more words before a publish; this is the last word.
+CREATE OR REPLACE FUNCTION division_refuse_problems(div integer, street text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad text;
+BEGIN
+    IF NOT EXISTS (SELECT FROM package_area WHERE division_id = div)
+       OR NOT EXISTS (SELECT FROM village WHERE division_id = div)
+       OR NOT EXISTS (SELECT FROM grid WHERE division_id = div)
+       OR NOT EXISTS (SELECT FROM unit WHERE division_id = div) THEN
+        RAISE EXCEPTION '区划版本 % 缺少片区、村（社区）、网格或单元，不能发布', div
+            USING ERRCODE = 'GM400';
+    END IF;
+    SELECT x.code INTO bad FROM (
+        SELECT code, street_code, code ~ ('^' || street || '-P[0-9]{1,3}$') AS named
+          FROM package_area WHERE division_id = div
+        UNION ALL
+        -- villages: 12 digits of the street's district (洪北 and 成功 are coded by the
+        -- district's administrative areas, not under the street's own nine digits)
+        SELECT v.code, v.street_code, v.code ~ ('^' || left(street, 6) || '[0-9]{6}$')
+          FROM village v WHERE v.division_id = div
+        UNION ALL
+        SELECT g.code, g.street_code, left(g.code, 12) = v.code AND g.code ~ '^[0-9]{15}$'
+          FROM grid g JOIN village v ON v.id = g.village_id WHERE g.division_id = div
+        UNION ALL
+        SELECT u.code, u.street_code, left(u.code, 12) = v.code AND u.code ~ '^[0-9]{15}$'
+               AND g.village_id = u.village_id
+          FROM unit u JOIN village v ON v.id = u.village_id JOIN grid g ON g.id = u.grid_id
+         WHERE u.division_id = div) x
+     WHERE x.street_code <> street OR NOT x.named LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '区划版本 % 中的编码「%」不属于街道 % 或不在其上级区域之下，不能发布', div,
+            bad, street USING ERRCODE = 'GM400';
+    END IF;
+    SELECT g.code INTO bad FROM grid g
+     WHERE g.division_id = div AND NOT EXISTS (SELECT FROM unit u WHERE u.grid_id = g.id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '区划版本 % 的网格 % 没有任何单元，不能发布', div, bad USING ERRCODE = 'GM400';
+    END IF;
+    SELECT u.code INTO bad FROM unit u
+     WHERE u.division_id = div AND (u.geom IS NULL OR ST_IsEmpty(u.geom) OR NOT ST_IsValid(u.geom))
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '区划版本 % 的单元 % 边界无效（为空或自相交），不能发布', div, bad
+            USING ERRCODE = 'GM400';
+    END IF;
+    SELECT a.code || '、' || b.code INTO bad FROM unit a JOIN unit b
+        ON b.division_id = div AND a.id < b.id AND a.geom && b.geom
+       AND ST_Relate(a.geom, b.geom, '2********')
+     WHERE a.division_id = div LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '区划版本 % 的单元 % 相互重叠，不能发布', div, bad USING ERRCODE = 'GM400';
+    END IF;
+END $$;
+
 CREATE OR REPLACE FUNCTION division_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     stranded timestamptz;
@@ -43,6 +101,7 @@ BEGIN
     END IF;
     IF OLD.status = 'draft' THEN
         IF NEW.status = 'published' THEN
+            PERFORM division_refuse_problems(NEW.id, NEW.street_code);
             NEW.published_at := now();
         END IF;
         RETURN NEW;
@@ -52,7 +111,7 @@ BEGIN
         NEW.note, lower(NEW.valid)) IS DISTINCT FROM
        (OLD.id, OLD.street_code, OLD.name, OLD.status, OLD.created_at, OLD.published_at,
         OLD.note, lower(OLD.valid))
-       OR NOT ST_Equals(NEW.boundary, OLD.boundary) THEN
+       OR NEW.boundary IS NULL OR NOT ST_Equals(NEW.boundary, OLD.boundary) THEN
         RAISE EXCEPTION '区划版本 %（%）已发布，不能撤销发布或修改', OLD.id, OLD.name
             USING ERRCODE = 'GM409';
     END IF;
@@ -99,6 +158,10 @@ BEGIN
             USING ERRCODE = 'GM409';
     END IF;
     IF NEW.left_at IS NOT NULL AND OLD.left_at IS NULL THEN
+        IF NEW.left_at < gm_backdate_floor() AND NOT gm_is_owner() THEN
+            RAISE EXCEPTION '离任时间 % 早于 7 天前：离任只能登记当时或近几天的，更早的请注明原因另行更正',
+                gm_local(NEW.left_at)::date USING ERRCODE = 'GM400';
+        END IF;
         IF EXISTS (SELECT FROM assignment a WHERE a.street_code = NEW.street_code
                       AND a.person_id = NEW.id AND lower(a.valid) >= NEW.left_at) THEN
             RAISE EXCEPTION '该人员有在离任时间之后才开始的任职，请先核对' USING ERRCODE = 'GM400';
@@ -125,6 +188,11 @@ BEGIN
        AND (NOT upper_inf(OLD.valid) OR upper_inf(NEW.valid)) THEN
         RAISE EXCEPTION '任职已于 % 截止，不能再改', gm_local(upper(OLD.valid))::timestamp(0)
             USING ERRCODE = 'GM409';
+    END IF;
+    IF NEW.valid IS DISTINCT FROM OLD.valid AND upper(NEW.valid) < gm_backdate_floor()
+       AND NOT gm_is_owner() THEN
+        RAISE EXCEPTION '任职截止时间 % 早于 7 天前：截止只能登记当时或近几天的，不能改写过去的任职',
+            gm_local(upper(NEW.valid))::date USING ERRCODE = 'GM400';
     END IF;
     RETURN NEW;
 END $$;

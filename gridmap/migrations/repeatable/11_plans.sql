@@ -17,6 +17,16 @@ BEGIN
                          OLD.published_at, OLD.summary, OLD.created_by) THEN
         RAISE EXCEPTION '方案「%」已发布，不能再修改', OLD.name USING ERRCODE = 'GM409';
     END IF;
+    IF OLD.status = 'draft' AND NEW.status = 'published' AND NOT EXISTS (
+           SELECT FROM division d
+            WHERE d.id = NEW.division_id AND d.street_code = NEW.street_code
+              AND d.status = 'published' AND lower(d.valid) = NEW.effective
+              AND d.created_at >= OLD.created_at
+              AND NOT EXISTS (SELECT FROM plan o WHERE o.division_id = d.id AND o.id <> NEW.id))
+    THEN
+        RAISE EXCEPTION '方案「%」只能随它自己新建并发布的区划版本一起发布（plan_publish）', OLD.name
+            USING ERRCODE = 'GM409';
+    END IF;
     IF (OLD.status, NEW.status) NOT IN (('draft', 'draft'), ('draft', 'published'),
                                         ('published', 'published'), ('published', 'cancelled'))
     THEN
@@ -57,6 +67,10 @@ BEGIN
     IF NOT FOUND OR p.status <> 'published' OR p.effective > now()
        OR p.handed_over_at IS NOT NULL THEN
         RETURN 0;
+    END IF;
+    IF NOT EXISTS (SELECT FROM division d WHERE d.id = p.division_id AND d.status = 'published'
+                      AND d.street_code = street AND lower(d.valid) = p.effective) THEN
+        RAISE EXCEPTION '方案「%」的区划版本未按方案发布，不能移交案件', p.name USING ERRCODE = 'GM409';
     END IF;
     -- The new division was written in this very transaction: without fresh statistics the
     -- planner takes its units for one and re-reads every open case per unit (5 s at 50,000
@@ -115,8 +129,17 @@ BEGIN
         RAISE EXCEPTION '方案「%」已于 % 生效，不能再取消；请另拟新方案', p.name,
             gm_local(p.effective)::timestamp(0) USING ERRCODE = 'GM409';
     END IF;
+    IF NOT EXISTS (SELECT FROM account a WHERE a.id = by_account AND a.street_code = street
+                      AND a.disabled_at IS NULL AND a.role IN ('planner', 'admin')) THEN
+        RAISE EXCEPTION '取消方案须由本街道在用的规划员或管理员账号进行' USING ERRCODE = 'GM403';
+    END IF;
+    IF NOT EXISTS (SELECT FROM division d WHERE d.id = p.division_id AND d.street_code = street
+                      AND d.status = 'published' AND lower(d.valid) = p.effective
+                      AND d.created_at >= p.created_at) THEN
+        RAISE EXCEPTION '方案「%」所记的区划版本不是它发布的，不能取消', p.name USING ERRCODE = 'GM409';
+    END IF;
     IF EXISTS (SELECT FROM incident i WHERE i.street_code = street
-                  AND i.occurred_at >= p.effective AND i.division_id = p.division_id) THEN
+                  AND i.division_id = p.division_id) THEN
         RAISE EXCEPTION '方案「%」的区划上已有事件，不能取消', p.name USING ERRCODE = 'GM409';
     END IF;
     IF EXISTS (SELECT FROM division d WHERE d.street_code = street AND d.status = 'published'
@@ -152,6 +175,52 @@ BEGIN
         EXECUTE format('ALTER TABLE %I ENABLE TRIGGER USER', t);
     END LOOP;
     SET CONSTRAINTS division_chain DEFERRED;
+END $$;
+
+-- The one way a plan is published: its new draft division is put in force from ``effective``
+-- (the division in force then closes at that moment, division_guard checks what is
+-- published), and the plan records it, with who and what changed. Checks its own
+-- preconditions, since it runs as the owner.
+CREATE OR REPLACE FUNCTION plan_publish(street text, plan_no integer, div integer,
+                                        effective timestamptz, by_account integer,
+                                        summary jsonb) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    p record;
+    d record;
+BEGIN
+    SELECT * INTO p FROM plan WHERE street_code = street AND id = plan_no FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '方案 % 不存在', plan_no USING ERRCODE = 'GM404';
+    END IF;
+    IF p.status <> 'draft' THEN
+        RAISE EXCEPTION '方案「%」已发布或已取消，不能再发布', p.name USING ERRCODE = 'GM409';
+    END IF;
+    IF NOT EXISTS (SELECT FROM plan_revision r WHERE r.street_code = street AND r.plan_id = plan_no)
+    THEN
+        RAISE EXCEPTION '方案「%」还没有保存任何村（社区）的调整，无需发布', p.name
+            USING ERRCODE = 'GM400';
+    END IF;
+    IF NOT EXISTS (SELECT FROM account a WHERE a.id = by_account AND a.street_code = street
+                      AND a.disabled_at IS NULL AND a.role IN ('planner', 'admin')) THEN
+        RAISE EXCEPTION '发布方案须由本街道在用的规划员或管理员账号进行' USING ERRCODE = 'GM403';
+    END IF;
+    SELECT * INTO d FROM division WHERE id = div FOR UPDATE;
+    IF NOT FOUND OR d.street_code <> street OR d.status <> 'draft' OR d.created_at < p.created_at
+       OR EXISTS (SELECT FROM plan o WHERE o.division_id = div) THEN
+        RAISE EXCEPTION '区划版本 % 不是为方案「%」新建的草稿，不能随它发布', div, p.name
+            USING ERRCODE = 'GM409';
+    END IF;
+    IF effective < now() - interval '1 minute' THEN
+        RAISE EXCEPTION '方案的生效时间不能早于发布的时刻' USING ERRCODE = 'GM400';
+    END IF;
+    UPDATE division SET valid = tstzrange(lower(valid), effective)
+     WHERE street_code = street AND status = 'published' AND upper_inf(valid);
+    UPDATE division SET status = 'published', valid = tstzrange(effective, NULL) WHERE id = div;
+    UPDATE plan SET status = 'published', division_id = div, effective = plan_publish.effective,
+                    published_by = by_account, published_at = now(),
+                    summary = plan_publish.summary
+     WHERE street_code = street AND id = plan_no;
 END $$;
 
 DROP TRIGGER IF EXISTS plan_guard ON plan;
