@@ -6,6 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from gridmap.cli import main as cli
+from gridmap.core import params
+from gridmap.core.errors import BadInput
 from tests.test_cluster import env_for
 
 SEAT = "lon=113.838&lat=30.4417"
@@ -90,3 +92,141 @@ def test_the_locate_command_reads_numbers_as_the_api_does(settings, demo_loaded)
             cli.main, ["locate", lon, "30.4417"], env=env_for(settings), catch_exceptions=False
         )
         assert result.exit_code == 1 and "经度必须是数字" in result.output, result.output
+
+
+# --- the parser itself (issue 17): the same refusal wherever a value comes in -----------------
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01", "0001-01-01T08:00", "1900-01-01", "1999-12-31 23:59", "2101-01-01"]
+)
+def test_a_time_outside_2000_to_2100_is_refused_naming_its_field(text):
+    from gridmap.core import timewindow
+
+    with pytest.raises(BadInput) as caught:
+        timewindow.parse_moment(text, "发生时间")
+    assert "发生时间超出可接受的范围：应在 2000-01-01 至 2100-12-31 之间" in caught.value.message
+    with pytest.raises(BadInput) as caught:
+        params.parse_query_day(text, "生效日期")
+    assert "生效日期超出可接受的范围" in caught.value.message
+
+
+def test_the_edges_of_the_readable_range_are_read():
+    from gridmap.core import timewindow
+
+    assert timewindow.parse_moment("2000-01-01", "t").year in (1999, 2000)
+    assert timewindow.parse_moment("2100-12-31 23:59", "t").year == 2100
+
+
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("Q\ud800Q", "代理码位"),
+        ("Q\udfffQ", "代理码位"),
+        ("Q\x00Q", "NUL"),
+        ("长" * 11, "不能超过 10 个字"),
+        (5, "应为文字"),
+        (["a"], "应为文字"),
+    ],
+)
+def test_text_refuses_what_cannot_be_stored(value, words):
+    with pytest.raises(BadInput) as caught:
+        params.text({"v": value}, "v", "理由", 10)
+    assert words in caught.value.message and "理由" in caught.value.message
+
+
+def test_text_keeps_every_real_character():
+    assert params.text({"v": " 𠀀中文\t😀 "}, "v", "理由", 10) == "𠀀中文\t😀"
+    assert params.parse_text("", "理由", 10) == ""
+    with pytest.raises(BadInput, match="请填写理由"):
+        params.parse_text("  ", "理由", 10, required=True)
+
+
+@pytest.mark.parametrize("value", [2**31 - 1, "2147483647", " 7 "])
+def test_identifiers_within_integer_range_are_read(value):
+    assert params.identifier({"id": value}, "id", "人员编号") == int(str(value).strip())
+
+
+@pytest.mark.parametrize("value", [0, -1, 2**31, 2**70, "2147483648", "1e3", "１２", True, 1.5])
+def test_identifiers_beyond_what_the_database_stores_are_refused(value):
+    with pytest.raises(BadInput, match="人员编号应为数字编号"):
+        params.identifier({"id": value}, "id", "人员编号")
+    assert not params.is_identifier(value)
+
+
+def test_json_nested_too_deep_is_a_refusal_in_words(app):
+    with app.app_context(), pytest.raises(BadInput, match="嵌套"):
+        app.json.loads("[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["11010519491231002X", "11010519491231002x", "110105491231002", ""],
+)
+def test_good_id_numbers_are_read(value):
+    if value:
+        assert params.id_number({"v": value}, "v", "身份证号") == value.upper()
+    else:
+        assert params.id_number({"v": value}, "v", "身份证号") is None
+
+
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("110105194912310021", "校验位"),
+        ("110105194902300020", "出生日期不存在"),
+        ("110105491331002", "出生日期不存在"),
+        ("11010519491231002", "18 位"),
+        ("13912345678", "身份证号一栏填的像是电话号码"),
+        ("027-84512345", "身份证号一栏填的像是电话号码"),
+    ],
+)
+def test_bad_id_numbers_are_refused(value, words):
+    with pytest.raises(BadInput, match=words):
+        params.id_number({"v": value}, "v", "身份证号")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "13912345678",
+        "139 1234 5678",
+        "139-1234-5678",
+        "+86 139 1234 5678",
+        "027-84512345",
+        "(027) 8451 2345",
+        "0715-8451234",
+        "027-84512345 转 123",
+        "027-84512345-123",
+    ],
+)
+def test_good_phones_are_read_as_written(value):
+    assert params.phone({"v": value}, "v", "电话") == value
+
+
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("11010519491231002X", "电话一栏填的像是身份证号"),
+        ("110105491231002", "电话一栏填的像是身份证号"),
+        ("12345678901", "电话应为手机号"),
+        ("1391234567", "电话应为手机号"),
+        ("84512345", "电话应为手机号"),
+    ],
+)
+def test_bad_phones_are_refused_naming_the_field(value, words):
+    with pytest.raises(BadInput, match=words):
+        params.phone({"v": value}, "v", "电话")
+
+
+def test_the_demos_parties_have_valid_numbers():
+    import numpy as np
+
+    from gridmap.core import identity_numbers
+    from gridmap.demo import identity
+
+    rng = np.random.default_rng(17)
+    for _ in range(2000):
+        number = identity.id_number(identity.gender(rng), rng)
+        assert identity_numbers.id_number(number, "身份证号") == number
+        assert identity_numbers.phone(identity.phone(rng), "电话")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import click
 
 from gridmap.accounts import policy
+from gridmap.core import params
 from gridmap.people import staffing
 from gridmap.store import db
 
@@ -56,10 +57,12 @@ def list_cmd(obj) -> None:
 @accounts_group.command("create")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(list(policy.ROLES)))
-@click.option("--person", "person_id", type=int, default=None, help="所属人员的编号。")
+@click.option("--person", "person_id", default=None, help="所属人员的编号（必填）。")
 @click.pass_obj
-def create_cmd(obj, username: str, role: str, person_id: int | None) -> None:
+def create_cmd(obj, username: str, role: str, person_id: str | None) -> None:
     """新建账号，打印一次性密码。"""
+    username = params.parse_text(username, "用户名", 32, required=True).lower()
+    person_id = params.parse_identifier(person_id, "人员编号 --person") if person_id else None
     with db.connect(obj.config) as conn:
         one_time = staffing.create_account(conn, _console(conn, obj), username, role, person_id)
         conn.commit()

@@ -17,7 +17,7 @@ import click
 from gridmap.accounts import policy
 from gridmap.cases import service
 from gridmap.cli import acting
-from gridmap.core import timewindow
+from gridmap.core import params, timewindow
 from gridmap.core.clock import iso_local
 from gridmap.core.errors import BadInput
 from gridmap.data import workflow
@@ -70,9 +70,7 @@ def show(obj, incident_id: int) -> None:
 @click.argument("incident_id", type=int)
 @click.argument("to_status")
 @click.option("--reason", default="", help="理由（部分流转必填）。")
-@click.option(
-    "--by", "by_person", type=int, default=None, help="办理人的人员编号（--as-owner 补录时）。"
-)
+@click.option("--by", "by_person", default=None, help="办理人的人员编号（--as-owner 补录时）。")
 @click.option("--at", default=None, help="办理时间，默认现在（--as-owner 补录时填写）。")
 @click.option("--expected", default=None, help="办理人看到的当前状态；已被他人变更则拒绝。")
 @acting.options
@@ -81,6 +79,8 @@ def show(obj, incident_id: int) -> None:
 def move(obj, incident_id, to_status, reason, by_person, at, expected, username, as_owner, commit):
     """按流程办理一步：把事件转为 TO_STATUS（如 mediating、resolved）。"""
     when = timewindow.parse_moment(at, "办理时间") if at else None
+    reason = params.parse_text(reason, "理由 --reason", 2000)
+    by_person = _person(by_person, "办理人的人员编号 --by")
     with _change(obj, commit) as conn:
         actor = acting.actor(conn, obj, username, as_owner, "move_case")
         _refuse_records(actor, by_person, when)
@@ -97,6 +97,10 @@ def move(obj, incident_id, to_status, reason, by_person, at, expected, username,
         _print(moved["event"])
 
 
+def _person(text: str | None, label: str) -> int | None:
+    return params.parse_identifier(text, label) if text else None
+
+
 def _refuse_records(actor, by_person, when) -> None:
     """Work recorded as someone else's, or at another time, is the owner's to enter."""
     if actor.role is not policy.OWNER and (by_person is not None or when is not None):
@@ -107,14 +111,14 @@ def _refuse_records(actor, by_person, when) -> None:
 @click.argument("incident_id", type=int)
 @click.argument("days", type=int)
 @click.option("--reason", required=True, help="延期理由（须告知当事人）。")
-@click.option(
-    "--by", "by_person", type=int, default=None, help="批准人的人员编号（--as-owner 时）。"
-)
+@click.option("--by", "by_person", default=None, help="批准人的人员编号（--as-owner 时）。")
 @acting.options
 @click.option("--commit", is_flag=True, help=COMMIT_HELP)
 @click.pass_obj
 def extend(obj, incident_id, days, reason, by_person, username, as_owner, commit) -> None:
     """延长本环节的办理期限 DAYS 天（仅限规则允许延期的环节，如信访办理）。"""
+    reason = params.parse_text(reason, "延期理由 --reason", 2000)
+    by_person = _person(by_person, "批准人的人员编号 --by")
     with _change(obj, commit) as conn:
         actor = acting.actor(conn, obj, username, as_owner, "move_case")
         _refuse_records(actor, by_person, None)
@@ -132,6 +136,7 @@ def extend(obj, incident_id, days, reason, by_person, username, as_owner, commit
 def link(obj, from_id, to_id, link, note, username, as_owner, commit) -> None:
     """关联两个事件：FROM_ID 转为人民调解（mediation）、上交为信访（petition）、
     移交行政执法（enforcement），或是 TO_ID 的重复上报（duplicate）。"""
+    note = params.parse_text(note, "说明 --note", 2000)
     with _change(obj, commit) as conn:
         actor = acting.actor(conn, obj, username, as_owner, "move_case")
         _print(service.link(conn, actor, from_id, to_id, link, note=note))
@@ -207,6 +212,7 @@ def calendar(ctx, year) -> None:
 @click.pass_obj
 def set_day(obj, day, kind, name, commit) -> None:
     """登记一天：holiday（放假）或 workday（周末调休上班），NAME 为节日名称。"""
+    name = params.parse_text(name, "节日名称", 50, required=True)
     with _change(obj, commit) as conn:
         workflow.set_days(
             conn, obj.config["STREET_CODE"], [(timewindow.parse_day(day, "日期"), kind, name)]
@@ -257,6 +263,7 @@ def read_days(path: Path) -> list[tuple]:
         day, kind, name = (c.strip() for c in row)
         if kind not in KINDS:
             raise BadInput(f"第 {line} 行：kind 只能是 holiday（放假）或 workday（调休上班）")
+        name = params.parse_text(name, f"第 {line} 行的节日名称", 50, required=True)
         days.append((timewindow.parse_day(day, f"第 {line} 行的日期"), kind, name))
     if not days:
         raise BadInput("文件中没有任何日期。")

@@ -84,6 +84,7 @@ def list_cmd(obj) -> None:
 @click.pass_obj
 def new_cmd(obj, name: str, username: str | None, as_owner: bool, commit: bool) -> None:
     """新建一个空方案 NAME（各村的草稿从现行划分开始）。"""
+    name = params.parse_text(name, "方案名称", 100, required=True)
     with _change(obj, commit) as conn:
         plan_id = plans.create(conn, _acting(conn, obj, username, as_owner), name)
         click.echo(f"新建方案 {plan_id}「{name.strip()}」。")
@@ -245,6 +246,7 @@ def duplicate_cmd(
     obj, plan_id: int, name: str, username: str | None, as_owner: bool, commit: bool
 ) -> None:
     """复制方案：新草稿从原方案各村的最新版本开始。"""
+    name = params.parse_text(name, "新方案名称 --name", 100)
     scope = _scope(obj)
     with _change(obj, commit) as conn:
         new = plan_release.duplicate(conn, _acting(conn, obj, username, as_owner), plan_id, name)

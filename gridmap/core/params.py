@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from gridmap.core import timewindow
+from gridmap.core import identity_numbers, timewindow
 from gridmap.core.errors import BadInput
 from gridmap.core.timewindow import quoted, spaced
 
@@ -34,6 +34,8 @@ MAX_VALUES = 100
 # which Python's float() would accept.
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,9}")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+MAX_ID = 2**31 - 1
 _BOOLEANS = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
 
 
@@ -85,17 +87,26 @@ def raw(source, name: str) -> object:
 def text(source, name: str, label: str, limit: int, required: bool = False) -> str:
     """A text of at most ``limit`` characters, stripped ("" when absent or empty)."""
     value = raw(source, name)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         raise BadInput(f"{label}应为文字。")
+    return parse_text(value or "", label, limit, required)
+
+
+def parse_text(value: str, label: str, limit: int, required: bool = False) -> str:
+    """Text typed by a person (a form, a JSON body, an argument of a command), stripped.
+
+    Refused, besides too long or missing: NUL, which PostgreSQL cannot store in text, and a
+    lone UTF-16 surrogate (``\\ud800``, which a JSON body may carry as an escape), which is no
+    character and cannot be written as UTF-8."""
     value = value.strip()
     if required and not value:
         raise BadInput(f"请填写{label}。")
     if len(value) > limit:
         raise BadInput(f"{label}不能超过 {limit} 个字（现有 {len(value)} 个）。")
     if "\x00" in value:
-        raise BadInput(f"{label}含有无法保存的控制字符。")
+        raise BadInput(f"{label}含有无法保存的控制字符（NUL）。")
+    if _SURROGATE.search(value):
+        raise BadInput(f"{label}含有无效的字符（不成对的 UTF-16 代理码位），请删去后重新输入。")
     return value
 
 
@@ -114,14 +125,41 @@ def measure(source, name: str, label: str) -> float:
 def identifier(source, name: str, label: str, required: bool = True) -> int | None:
     """A record's number (人员编号 and the like): digits only; None when absent and optional."""
     value = raw(source, name)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**9:
-        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return parse_identifier(str(value), label)
     value = value.strip() if isinstance(value, str) else value
     if value in (None, "") and not required:
         return None
-    if not isinstance(value, str) or not value.isdigit() or len(value) > 9:
+    if not isinstance(value, str):
         raise BadInput(f"{label}应为数字编号。")
-    return int(value)
+    return parse_identifier(value, label)
+
+
+def parse_identifier(text: str, label: str) -> int:
+    """A record's number from text: 1 … 2 147 483 647, the range of PostgreSQL's ``integer``
+    that numbers people, accounts, plans and assignments, so that what a check accepts the
+    database can store."""
+    t = str(text).strip()
+    if not t.isascii() or not t.isdigit() or len(t) > 10 or not 0 < int(t) <= MAX_ID:
+        raise BadInput(f"{spaced(label)}应为数字编号（1～{MAX_ID}），收到 {quoted(text)}。")
+    return int(t)
+
+
+def is_identifier(value: object) -> bool:
+    """Whether a JSON value is a record's number (an integer 1 … MAX_ID, not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def id_number(source, name: str, label: str) -> str | None:
+    """A resident ID number (gridmap.core.identity_numbers); None when absent."""
+    value = text(source, name, label, 18 + 2)
+    return identity_numbers.id_number(value, label) if value else None
+
+
+def phone(source, name: str, label: str) -> str | None:
+    """A mainland mobile or landline number (gridmap.core.identity_numbers); None when absent."""
+    value = text(source, name, label, 30)
+    return identity_numbers.phone(value, label) if value else None
 
 
 def when(source, name: str, label: str, required: bool = True) -> datetime | None:
@@ -213,7 +251,8 @@ def boolean(args, name: str, label: str, default: bool = False) -> bool:
 
 
 def parse_query_day(text: str, label: str) -> date:
-    return timewindow.check_day(timewindow.parse_day(text, label), label)
+    day = timewindow.parse_day(text, label, timewindow.day_range())
+    return timewindow.check_day(day, label)
 
 
 def day(args, name: str, label: str) -> date | None:
@@ -222,7 +261,8 @@ def day(args, name: str, label: str) -> date | None:
 
 
 def parse_query_moment(text: str, label: str) -> datetime:
-    return timewindow.check_query_moment(timewindow.parse_moment(text, label), label)
+    moment = timewindow.parse_moment(text, label, timewindow.day_range())
+    return timewindow.check_query_moment(moment, label)
 
 
 def moment(args, name: str, label: str) -> datetime | None:

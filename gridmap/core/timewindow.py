@@ -18,6 +18,13 @@ report, but nothing can have happened tomorrow. A date in a query, or a deadline
 ahead by up to 366 days (a period that ends this year, a petition's extended term). Outside
 these windows a value is a typing error, and would otherwise overflow the calendar arithmetic
 downstream (``9999-12-31``) or become the default period of every page (a row dated 2100).
+
+Before any window, a time read from text must lie in 2000-01-01 … 2100-12-31, Beijing time: the
+years gridmap can mean at all. Nothing it records is older than 2000 (the database refuses it
+too), the street's calendar of working days that deadlines count on covers 2000–2100, and over
+those years Beijing time is UTC+8 without exception (China's last summer time ended in 1991;
+before 1901 the zone is local mean time, +08:05:43). Outside them, ``0001-01-01`` becomes year 0
+in UTC and ``1900-01-01`` not quite midnight: an error of ours, not a message for a person.
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ from gridmap.core.clock import LOCAL
 from gridmap.core.errors import BadInput
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=LOCAL)
+# The first moment that is no longer readable: the last readable day is 2100-12-31.
+READABLE_UNTIL = datetime(2101, 1, 1, tzinfo=LOCAL)
+READABLE = "2000-01-01 至 2100-12-31"
 CLOCK_SKEW = timedelta(minutes=10)
 DAYS_AHEAD = 366
 FORMATS = "2024-03-05、2024-03-05 08:30、2024/03/05 08:30 或 2024年3月5日"
@@ -135,17 +145,26 @@ def ambiguous(values: pd.Series) -> np.ndarray:
     return _as_text(values).str.contains(_AMBIGUOUS, regex=True).fillna(False).to_numpy(bool)
 
 
-def parse_moment(text: str, label: str) -> datetime:
-    """One moment from text (see :func:`parse_moments`), or BadInput saying how to write it."""
+def parse_moment(text: str, label: str, within: str = READABLE) -> datetime:
+    """One moment from text (see :func:`parse_moments`), or BadInput saying how to write it.
+
+    A moment outside the readable years is refused naming ``within``: the readable years, or
+    the narrower window the caller checks next (a query date's), so that one field never
+    names two ranges."""
     parsed = parse_moments(pd.Series([text], dtype=object)).iloc[0]
     if pd.isna(parsed):
         raise BadInput(unreadable(label, text))
+    if not pd.Timestamp(EARLIEST) <= parsed < pd.Timestamp(READABLE_UNTIL):
+        raise BadInput(
+            f"{spaced(label)}超出可接受的范围：应在 {within} 之间"
+            f"（北京时间；收到 {quoted(text)}）。"
+        )
     return parsed.to_pydatetime()
 
 
-def parse_day(text: str, label: str) -> date:
+def parse_day(text: str, label: str, within: str = READABLE) -> date:
     """A date (its Beijing day), written in any of the forms a moment may take."""
-    value = parse_moment(text, label).astimezone(LOCAL)
+    value = parse_moment(text, label, within).astimezone(LOCAL)
     if value.time() != time():
         raise BadInput(f"{spaced(label)}只写日期即可，例如 2024-03-05（收到 {quoted(text)}）。")
     return value.date()

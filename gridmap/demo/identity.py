@@ -13,6 +13,8 @@ import datetime as dt
 
 import numpy as np
 
+from gridmap.core.identity_numbers import id_check  # the check every entry point makes
+
 MOBILE_PREFIXES = (
     "133",
     "135",
@@ -31,19 +33,11 @@ MOBILE_PREFIXES = (
     "199",
 )
 REGION = "420114"  # 蔡甸区
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 REFERENCE_DAY = dt.date(2023, 12, 31)  # ages are counted on the report date, not today
 
 
 def phone(rng: np.random.Generator) -> str:
     return f"{rng.choice(MOBILE_PREFIXES)}0000{rng.integers(0, 10_000):04d}"
-
-
-def id_check(first17: str) -> str:
-    """The 18th character of a resident ID number."""
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
-    return ID_CHECK[total % 11]
 
 
 def id_number(gender: str, rng: np.random.Generator, age: tuple[int, int] = (20, 80)) -> str:

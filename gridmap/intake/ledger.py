@@ -52,6 +52,26 @@ def read(path: Path) -> pd.DataFrame:
     return _parse(data, encoding or "utf-8")
 
 
+def _one_encoding(data: bytes) -> None:
+    """Refuse a file that is not UTF-8 yet has lines that are: rows pasted together from a
+    UTF-8 file and a GBK one. GB18030 decodes nearly any bytes, so read whole it would turn
+    the UTF-8 lines into mojibake (涓枃 for 中文) without a word; each line is one or the other."""
+    utf8, other = [], []
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8.append(number)
+        except UnicodeDecodeError:
+            other.append(number)
+        if utf8 and other:
+            raise BadInput(
+                f"文件混用了两种编码：第 {utf8[0]} 行是 UTF-8，第 {other[0]} 行是 GBK/GB18030，"
+                f"无法确定按哪一种读取；未保存任何记录。请把所有行统一为一种编码。{SAVE_AS}"
+            )
+
+
 def _bom(head: bytes) -> str | None:
     """The encoding a byte-order mark announces; None when there is none."""
     return next((name for bom, name in _BOMS if head.startswith(bom)), None)
@@ -166,6 +186,8 @@ def _fields_by_csv(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 def _parse(data: bytes, encoding: str) -> pd.DataFrame:
     """The records as text; UTF-8 first, then GB18030, which Chinese Excel writes."""
     for guess in (encoding, "gb18030") if encoding == "utf-8" else (encoding,):
+        if guess == "gb18030":
+            _one_encoding(data)
         try:
             frame = pd.read_csv(
                 io.BytesIO(data),

@@ -53,9 +53,10 @@ class Pin:
 
 
 def digest(body: dict) -> str:
-    """The submission's fingerprint: its JSON with sorted keys, hashed."""
+    """The submission's fingerprint: its JSON with sorted keys, hashed. A lone surrogate (which
+    :func:`read` then refuses in words) is hashed as it came, not raised as an error here."""
     text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def client_id_of(body: dict) -> str:
@@ -83,12 +84,12 @@ def read(body: dict, ref: dict, settings: dict, now: datetime) -> Pin:
         raise BadInput(
             "请说明坐标系 crs：wgs84（浏览器定位）、gcj02（高德、腾讯、微信）或 bd09（百度）。"
         )
-    if crs not in coords.SYSTEMS:
+    if not isinstance(crs, str) or crs not in coords.SYSTEMS:
         raise BadInput(f"未知的坐标系 {crs!r}：应为 " + "、".join(coords.SYSTEMS))
     lon, lat = (params.measure(body, k, label) for k, label in (("lon", "经度"), ("lat", "纬度")))
     coords.parse_lonlat(lon, lat)  # range
     position = body.get("position", "manual")
-    if position not in POSITIONS:
+    if not isinstance(position, str) or position not in POSITIONS:
         raise BadInput("position 应为 device（设备定位）或 manual（手动落点）。")
     if position == "device":
         accuracy = params.measure(body, "accuracy", "定位精度（米）")
@@ -259,15 +260,14 @@ def _parties(rows) -> tuple[dict, ...]:
         if not isinstance(row, dict):
             raise BadInput(f"第 {i} 名当事人的格式不对。")
         role = row.get("role", "当事人")
-        if role not in PARTY_ROLES:
+        if not isinstance(role, str) or role not in PARTY_ROLES:
             raise BadInput(f"第 {i} 名当事人的身份应为 " + "、".join(PARTY_ROLES))
         out.append(
             {
                 "role": role,
                 "name": params.text(row, "name", f"第 {i} 名当事人的姓名", 50, required=True),
-                "id_number": params.text(row, "id_number", f"第 {i} 名当事人的身份证号", 18)
-                or None,
-                "phone": params.text(row, "phone", f"第 {i} 名当事人的电话", 30) or None,
+                "id_number": params.id_number(row, "id_number", f"第 {i} 名当事人的身份证号"),
+                "phone": params.phone(row, "phone", f"第 {i} 名当事人的电话"),
             }
         )
     return tuple(out)

@@ -14,9 +14,16 @@ import psycopg
 
 from gridmap.accounts import passwords
 from gridmap.accounts.scope import Scope
-from gridmap.core import clock
+from gridmap.core import clock, params
 from gridmap.core.errors import BadInput
 from gridmap.data import accounts, audit
+
+
+def _storable(username: str) -> bool:
+    try:
+        return params.parse_text(username, "用户名", len(username)) == username
+    except BadInput:
+        return False
 
 
 def usable(account: dict, now: datetime | None = None) -> bool:
@@ -37,7 +44,11 @@ def sign_in(
     """The account signed in (its row, read again after the sign-in), or None, with the attempt
     and its outcome in the audit log either way."""
     now = clock.now()
-    account = accounts.by_username(conn, street_code, username) if username else None
+    if not _storable(username):  # NUL or a lone surrogate: no account's name, and not loggable
+        username = ascii(username)
+        account = None
+    else:
+        account = accounts.by_username(conn, street_code, username) if username else None
     locked = bool(account and account["locked_until"] and account["locked_until"] > now)
     good = passwords.verify(account["password_hash"] if account else None, password)
     if good and not locked and usable(account, now):

@@ -58,11 +58,23 @@ def create_account(
     person_id: int | None,
     origin: dict | None = None,
 ) -> str:
-    """A new account with a one-time password, which is returned (shown once)."""
+    """A new account with a one-time password, which is returned (shown once). Every account
+    belongs to a person (docs/access.md); only the bootstrap administrator, made by
+    :func:`administrator`, does not."""
+    if person_id is None:
+        raise BadInput(
+            "账号必须属于一名人员：请选择所属人员（只有初始的系统管理员账号 admin 可以不属于人员，"
+            "由 gridmap accounts admin 创建）。"
+        )
+    return _create_account(conn, actor, username, role, person_id, origin)
+
+
+def _create_account(conn, actor: Actor, username: str, role: str, person_id, origin) -> str:
     policy.require(actor, "manage_accounts")
     username = username.strip().lower()
     if role not in policy.ROLES:
-        raise BadInput(f"未知的账号类型：{role}")
+        known = "、".join(policy.ROLES)
+        raise BadInput(f"未知的账号类型：{role!r}（应为 {known} 之一）。")
     one_time = passwords.one_time()
     accounts.create(
         conn, actor.street_code, username, role, person_id, passwords.hash_password(one_time)
@@ -120,7 +132,7 @@ def administrator(conn: psycopg.Connection, actor: Actor) -> str:
     """Create the administrator's account (or reset it, if it exists); its one-time password."""
     found = accounts.by_username(conn, actor.street_code, ADMIN)
     if found is None:
-        return create_account(conn, actor, ADMIN, "admin", None)
+        return _create_account(conn, actor, ADMIN, "admin", None, None)
     return reset(conn, actor, found["id"])[1]
 
 

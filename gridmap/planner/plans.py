@@ -27,9 +27,9 @@ import shapely
 from gridmap.accounts import policy
 from gridmap.accounts.policy import Actor
 from gridmap.accounts.scope import Scope
-from gridmap.core import clock
+from gridmap.core import clock, params
 from gridmap.core.errors import BadInput, ConfigError, Conflict, NotFound
-from gridmap.data import areas
+from gridmap.data import areas, audit
 from gridmap.data import plans as store
 from gridmap.data.dberrors import refusals
 from gridmap.data.geometry import from_wkb
@@ -41,6 +41,9 @@ from gridmap.planner import rebalance, workload
 REFUSED = {"invalid", "overlap", "gap", "outside", "unknown_grid"}
 # Problems that stop a publish (a band is the street's aim, not a rule: it warns).
 BLOCKING = REFUSED | {"pieces", "empty", "no_member"}
+# A unit's households and people: the largest 社区 of the street has a few thousand households;
+# a million is a typing error long before it overflows the database's integer.
+MAX_COUNT = 1_000_000
 UNIT_COLUMNS = ["code", "name", "kind", "households", "population", "grid_code", "split_from"]
 
 
@@ -105,7 +108,17 @@ def create(conn, actor: Actor, name: str, note: str = "") -> int:
     if not name or not name.strip():
         raise BadInput("请填写方案名称")
     with refusals():
-        return store.create(conn, actor.street_code, name.strip(), note, account["id"])
+        plan_id = store.create(conn, actor.street_code, name.strip(), note, account["id"])
+        created(conn, actor.street_code, account, plan_id, name.strip())
+    return plan_id
+
+
+def created(conn, street_code: str, account: dict, plan_id: int, name: str, source=None) -> None:
+    """The audit line of a new plan (a copy says of which), in the transaction that makes it."""
+    copied = f"，复制自方案 {source}" if source is not None else ""
+    audit.record(
+        conn, street_code, "plan_created", account, detail=f"方案 {plan_id}「{name}」{copied}"
+    )
 
 
 def plan(conn, scope: Scope, plan_id: int) -> dict:
@@ -163,10 +176,10 @@ def content(base: Draft, body: dict) -> Draft:
         raise BadInput("提交的方案内容格式不对")
     errors: list[str] = []
     village = base.village["code"]
-    grids = _grids(body.get("grids"), village, errors)
+    grids = _grids(_listed(body, "grids", "网格", errors), village, errors)
     known = {u.code: u for u in base.units.itertuples(index=False)}
     rows, geoms, cut_from = [], [], []
-    for n, item in enumerate(body.get("units") or [], 1):
+    for n, item in enumerate(_listed(body, "units", "单元", errors), 1):
         if not isinstance(item, dict) or not isinstance(item.get("code"), str):
             errors.append(f"第 {n} 个单元缺少代码")
             continue
@@ -180,7 +193,7 @@ def content(base: Draft, body: dict) -> Draft:
         rows.append(
             {
                 "code": code,
-                "name": str(item.get("name") or like.name)[:50],
+                "name": _name(item.get("name") or like.name, f"单元 {code} 的名称", errors),
                 "kind": like.kind,
                 "households": _count(item, "households", like.households, code, errors),
                 "population": _count(item, "population", like.population, code, errors),
@@ -210,6 +223,17 @@ def content(base: Draft, body: dict) -> Draft:
     return replace(base, grids=grids, units=units)
 
 
+def _listed(body: dict, key: str, label: str, errors: list[str]) -> list:
+    """A list the body must hold (absent is empty); anything else is named as wrong."""
+    items = body.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        errors.append(f"{key}（{label}）应为列表")
+        return []
+    return items
+
+
 def _grids(items, village: str, errors: list[str]) -> list[dict]:
     out, seen = [], set()
     for n, g in enumerate(items or [], 1):
@@ -222,20 +246,34 @@ def _grids(items, village: str, errors: list[str]) -> list[dict]:
             continue
         seen.add(code)
         members = g.get("members") or []
-        if not all(isinstance(p, int) and not isinstance(p, bool) for p in members):
-            errors.append(f"网格 {code} 的网格员须为人员编号")
+        if not isinstance(members, list) or not all(map(params.is_identifier, members)):
+            errors.append(f"网格 {code} 的网格员须为人员编号的列表（1～{params.MAX_ID}）")
             members = []
-        name = str(g.get("name") or f"网格{code[-3:]}").strip()[:50]
+        name = _name(g.get("name") or f"网格{code[-3:]}", f"网格 {code} 的名称", errors)
         out.append({"code": code, "name": name, "members": sorted(set(members))})
     if not out:
         errors.append("方案至少要有一个网格")
     return out
 
 
+def _name(value: object, label: str, errors: list[str]) -> str:
+    """A grid's or a unit's name, cut to 50 characters; one NUL or lone surrogate refuses it."""
+    try:
+        return params.parse_text(str(value), label, len(str(value)))[:50]
+    except BadInput as refused:
+        errors.append(refused.message.rstrip("。"))
+        return ""
+
+
 def _count(item: dict, key: str, default, code: str, errors: list[str]) -> int:
     value = item.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        errors.append(f"单元 {code} 的{'户数' if key == 'households' else '人口'}应为非负整数")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not 0 <= value <= MAX_COUNT
+    ):
+        label = "户数" if key == "households" else "人口"
+        errors.append(f"单元 {code} 的{label}应为 0～{MAX_COUNT} 之间的整数")
         return 0
     return int(value)
 
@@ -246,8 +284,8 @@ def _geometry(value, code: str, errors: list[str]):
     if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
         errors.append(f"单元 {code} 的边界应为多边形")
         return None
-    polygons = [value["coordinates"]] if value["type"] == "Polygon" else value["coordinates"]
     try:
+        polygons = [value["coordinates"]] if value["type"] == "Polygon" else value["coordinates"]
         for polygon in polygons:
             for ring in polygon:
                 if len(ring) < 4 or list(ring[0]) != list(ring[-1]):

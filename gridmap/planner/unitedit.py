@@ -12,6 +12,8 @@ checked like every save (gridmap.planner.check): the browser's drawing is never 
 
 from __future__ import annotations
 
+import math
+
 import shapely
 from shapely.ops import split
 
@@ -36,9 +38,12 @@ def cut(
     Also the neighbours (code → geometry) whose edge the cut ends on, with the new corner put
     into their edge too: a coverage's shared edges must match vertex for vertex (GEOS)."""
     try:
-        path = shapely.LineString([(float(x), float(y)) for x, y in line])
-    except (TypeError, ValueError):
-        raise BadInput("分割线应为至少两个经纬度点") from None
+        points = [(float(x), float(y)) for x, y in line]
+        if len(points) < 2 or not all(map(math.isfinite, sum(points, ()))):
+            raise ValueError(line)
+        path = shapely.LineString(points)
+    except (TypeError, ValueError, shapely.errors.GEOSException):
+        raise BadInput("分割线应为至少两个经纬度点（[[经度, 纬度], …]）") from None
     if path.length == 0:
         raise BadInput("分割线应为至少两个不同的点")
     whole = unit["geometry"]
@@ -52,11 +57,11 @@ def cut(
     total_h, total_p = int(unit["households"]), int(unit["population"])
     if households is None or households == "":
         raise BadInput("请填写分割线左侧部分的户数")
-    if not isinstance(households, int) or not 0 <= households <= total_h:
+    if type(households) is not int or not 0 <= households <= total_h:
         raise BadInput(f"左侧部分的户数应在 0 到 {total_h} 之间（原单元共 {total_h} 户）")
     if population is None:
         population = round(total_p * households / total_h) if total_h else total_p // 2
-    if not isinstance(population, int) or not 0 <= population <= total_p:
+    if type(population) is not int or not 0 <= population <= total_p:
         raise BadInput(f"左侧部分的人口应在 0 到 {total_p} 之间（原单元共 {total_p} 人）")
     codes = _next_codes(unit["code"][:12], taken, 2)
     touched = _take_corners(whole, parts, neighbours or {})

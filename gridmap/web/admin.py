@@ -102,7 +102,7 @@ def add_person():
             users.actor(),
             name,
             params.text(form, "gender", "性别", 10),
-            params.text(form, "phone", "电话", 30),
+            params.phone(form, "phone", "电话") or "",
             params.text(form, "title", "职务", 100),
             users.origin(),
         )

@@ -12,10 +12,19 @@ from datetime import date, datetime
 from flask.json.provider import DefaultJSONProvider
 
 from gridmap.core.clock import iso_local
+from gridmap.core.errors import BadInput
 
 
 class BeijingJSON(DefaultJSONProvider):
     ensure_ascii = False
+
+    def loads(self, s, **kwargs):
+        """A request's JSON; nested too deeply for Python's parser (``[[[[…`` a hundred
+        thousand times) is refused in words, not a RecursionError."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise BadInput("请求体的 JSON 嵌套层数过多，无法读取。") from None
 
     @staticmethod
     def default(o):

@@ -14,6 +14,7 @@ import time
 import shapely
 from flask import Blueprint, current_app, request
 
+from gridmap.core import params
 from gridmap.core.errors import BadInput
 from gridmap.planner import pages, plans, unitedit, workload
 from gridmap.store import db
@@ -24,10 +25,7 @@ COUNTS_SECONDS = 60  # incidents of the last 12 months, per village: a minute ol
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput("请求体应为 JSON 对象（Content-Type: application/json）。")
-    return body
+    return params.json_object(request.get_json(silent=True))
 
 
 def _street() -> str:
@@ -168,8 +166,9 @@ def cut(plan_id: int, village: str):
     body = _body()
     with db.connection() as conn:
         base, new = _read(conn, plan_id, village, body)
-        rows = new.units[new.units["code"] == body.get("unit")]
-        if rows.empty:
+        chosen = body.get("unit")
+        rows = new.units[new.units["code"] == chosen] if isinstance(chosen, str) else ()
+        if len(rows) == 0:
             raise BadInput("请选择要分割的单元")
         unit = rows.iloc[0].to_dict()
         taken = set(new.units["code"]) | set(base.units["code"])

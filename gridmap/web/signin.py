@@ -79,7 +79,11 @@ def _home() -> str:
 
 
 def _safe_next(target: str) -> str:
-    """Only a path on this site (never another host, never a scheme)."""
+    """Only a path on this site (never another host, never a scheme), written in printable
+    ASCII: a control character (a newline would split the Location header) or a space is never
+    part of an address this site gives out."""
+    if not target.isascii() or not target.isprintable() or " " in target:
+        return ""
     parts = urlsplit(target)
     if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
         return ""
