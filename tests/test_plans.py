@@ -360,7 +360,7 @@ def test_an_effective_date_before_a_scheduled_division_is_refused(conn, street):
     sooner = (datetime.now(clock.LOCAL) + timedelta(days=5)).date()
     with pytest.raises(BadInput) as refused:
         plan_release.publish(conn, Actor.of(street, SCOPE), second, sooner, RULES)
-    assert "早于现行区划" in refused.value.message
+    assert "早于已排期区划" in refused.value.message
 
 
 def test_a_saved_unit_that_was_never_cut_has_no_origin(conn, street):

@@ -24,6 +24,14 @@ def local(value: datetime | None) -> datetime | None:
     return value.astimezone(LOCAL) if value is not None else None
 
 
+def day_words(value: datetime | None) -> str:
+    """The Beijing day of an instant as people write it: 2027年1月1日."""
+    if value is None:
+        return ""
+    day = value.astimezone(LOCAL)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def iso_local(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL).isoformat() if value is not None else None
 

@@ -55,8 +55,9 @@ def entries(
 ) -> list[dict]:
     """The newest lines first, filtered."""
     return conn.execute(
-        """SELECT l.id, l.at, l.username, l.action, x.name AS action_name, l.incident_id,
-                  l.fields, l.detail, l.remote_addr, l.user_agent, p.name AS person_name
+        """SELECT l.id, l.at, l.account_id, l.username, l.action, x.name AS action_name,
+                  l.incident_id, l.fields, l.detail, l.remote_addr, l.user_agent,
+                  p.name AS person_name
              FROM audit_log l
              JOIN audit_action x ON x.code = l.action
              LEFT JOIN account a ON a.id = l.account_id

@@ -12,6 +12,7 @@ import pandas as pd
 import psycopg
 import shapely
 
+from gridmap.core import clock
 from gridmap.data.geometry import from_wkb, to_multi_wkb
 
 
@@ -101,12 +102,23 @@ def get(conn: psycopg.Connection, division_id: int) -> dict | None:
     ).fetchone()
 
 
-def published(conn: psycopg.Connection, street_code: str) -> list[dict]:
-    """Published divisions of a street, oldest first, with their periods."""
+# Where a published division stands at a moment: in force (现行), still to come (已排期: a
+# plan published for a later day; its division is published at once, and the one in force
+# already carries its end), or over (已结束).
+ENDED, CURRENT, SCHEDULED = "ended", "current", "scheduled"
+
+
+def published(conn: psycopg.Connection, street_code: str, at: datetime | None = None) -> list[dict]:
+    """Published divisions of a street, oldest first, with their periods and where each stands
+    at ``at`` (default: now): ``state`` is ENDED, CURRENT or SCHEDULED."""
     return conn.execute(
-        "SELECT id, name, lower(valid) AS valid_from, upper(valid) AS valid_to FROM division"
-        " WHERE street_code = %s AND status = 'published' ORDER BY lower(valid)",
-        (street_code,),
+        """SELECT id, name, lower(valid) AS valid_from, upper(valid) AS valid_to,
+                  CASE WHEN lower(valid) > %(at)s THEN 'scheduled'
+                       WHEN valid @> %(at)s::timestamptz THEN 'current'
+                       ELSE 'ended' END AS state
+             FROM division
+            WHERE street_code = %(street)s AND status = 'published' ORDER BY lower(valid)""",
+        {"street": street_code, "at": at or clock.now()},
     ).fetchall()
 
 

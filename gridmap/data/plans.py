@@ -312,6 +312,21 @@ def published_since(conn, street_code: str, village_code: str, since: datetime, 
     ).fetchall()
 
 
+def scheduled(conn, street_code: str, at: datetime, plan_id: int) -> list[dict]:
+    """The villages that plans published for a day after ``at`` (已排期) change, other than
+    plan ``plan_id``: one row per plan and village (id, name, effective, village_code), soonest
+    first. A plan begun now starts from the division in force, without their changes."""
+    return conn.execute(
+        """SELECT DISTINCT p.id, p.name, p.effective, r.village_code
+             FROM plan p JOIN plan_revision r ON r.street_code = p.street_code
+                  AND r.plan_id = p.id
+            WHERE p.street_code = %s AND p.status = 'published' AND p.effective > %s
+              AND p.id <> %s
+            ORDER BY p.effective, p.id, r.village_code""",
+        (street_code, at, plan_id),
+    ).fetchall()
+
+
 def unit_codes_ever(conn, street_code: str, village_code: str) -> set[str]:
     """Every unit code the village has had, in any division or plan: a new unit never takes
     the code of one that was (incidents and history name units by code)."""

@@ -60,7 +60,7 @@ def sign_in(
         accounts.record_success(conn, account["id"], rehash)
         audit.record(conn, street_code, "sign_in", account, **origin)
         return accounts.by_id(conn, street_code, account["id"])
-    why = "locked" if locked else ("unusable" if good else "wrong")
+    why = _refusal(account, good, locked)
     if account is not None and not locked and not good:
         if accounts.record_failure(
             conn,
@@ -79,6 +79,20 @@ def sign_in(
         **origin,
     )
     return None
+
+
+# Why a sign-in was refused, for the auditor alone (gridmap.people.auditwords says it in words):
+# the person is told the same for each.
+WRONG, LOCKED, DISABLED, LEFT = "wrong", "locked", "disabled", "left"
+
+
+def _refusal(account: dict | None, good: bool, locked: bool) -> str:
+    """A locked account's attempts are not judged; a right password names what stopped it."""
+    if locked:
+        return LOCKED
+    if not good:
+        return WRONG
+    return DISABLED if account["disabled_at"] is not None else LEFT
 
 
 def sign_out(conn: psycopg.Connection, street_code: str, account: dict, origin: dict) -> None:

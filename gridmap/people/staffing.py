@@ -18,6 +18,7 @@ from gridmap.accounts.policy import Actor
 from gridmap.core.clock import local
 from gridmap.core.errors import BadInput, NotFound
 from gridmap.data import accounts, audit, people, streets
+from gridmap.people import auditwords
 
 ADMIN = "admin"  # the administrator's account on a new server
 
@@ -209,9 +210,12 @@ def end_assignment(
 
 
 def audit_log(conn: psycopg.Connection, actor: Actor, **filters) -> list[dict]:
-    """The audit log, newest first, filtered (gridmap.data.audit.entries)."""
+    """The audit log, newest first, filtered (gridmap.data.audit.entries), its codes in words
+    (gridmap.people.auditwords)."""
     policy.require(actor, "read_audit")
-    return audit.entries(conn, actor.street_code, **filters)
+    lines = audit.entries(conn, actor.street_code, **filters)
+    duties = {r["code"]: r["name"] for r in people.chain_roles(conn)}
+    return auditwords.in_words(lines, duties)
 
 
 def audit_actions(conn: psycopg.Connection) -> list[dict]:

@@ -24,7 +24,7 @@ def index(conn: psycopg.Connection, actor: Actor) -> dict:
     return {
         "street": _street(conn, actor),
         "plans": store.listing(conn, actor.street_code),
-        "divisions": divisions.published(conn, actor.street_code),
+        "divisions": divisions.published(conn, actor.street_code, clock.now()),
     }
 
 
@@ -37,7 +37,31 @@ def plan(conn: psycopg.Connection, actor: Actor, plan_id: int) -> dict:
     division = areas.in_force(conn, actor.street_code, clock.now())
     villages = store.villages_in_force(conn, division["id"]) if division else []
     diff = release.diff(conn, actor.scope, plan_id) if changed else None
-    return {"street": street, "plan": found, "changed": changed, "villages": villages, "diff": diff}
+    names = {v["code"]: v["name"] for v in villages}
+    return {
+        "street": street,
+        "plan": found,
+        "changed": changed,
+        "villages": villages,
+        "diff": diff,
+        "scheduled": scheduled(conn, actor, found, names),
+    }
+
+
+def scheduled(conn, actor: Actor, found: dict, names: dict, village_code=None) -> list[dict]:
+    """For a draft: the plans scheduled for a later day (已排期) that change its villages (or
+    ``village_code``), each with its effective moment and the names of those villages. A
+    draft starts from the division in force, without their changes; published after them, it
+    would put its own drawing of such a village in place of theirs."""
+    if found["status"] != "draft":
+        return []
+    out: dict[int, dict] = {}
+    for r in store.scheduled(conn, actor.street_code, clock.now(), found["id"]):
+        if village_code in (None, r["village_code"]):
+            item = out.setdefault(r["id"], {**r, "villages": [], "codes": []})
+            item["villages"].append(names.get(r["village_code"], r["village_code"]))
+            item["codes"].append(r["village_code"])
+    return list(out.values())
 
 
 def village(conn: psycopg.Connection, actor: Actor, plan_id: int, code: str) -> dict:
@@ -48,14 +72,16 @@ def village(conn: psycopg.Connection, actor: Actor, plan_id: int, code: str) -> 
     shown = store.village_in_force(conn, division["id"], code) if division else None
     if shown is None:
         raise NotFound(f"现行区划中没有村（社区）{code}")
-    return {"street": street, "plan": found, "village": shown}
+    ahead = scheduled(conn, actor, found, {code: shown["name"]}, code)
+    return {"street": street, "plan": found, "village": shown, "scheduled": ahead}
 
 
 def two_divisions(conn: psycopg.Connection, actor: Actor, left, right) -> dict:
-    """Two published divisions and their grids (an earlier one and the one in force, unless
-    ``left`` and ``right`` name others)."""
+    """Two published divisions and their grids: unless ``left`` and ``right`` name others, the
+    last two (the previous one and the one in force, or, when a plan is scheduled, the one in
+    force and the one to come)."""
     street = _street(conn, actor)
-    published = divisions.published(conn, actor.street_code)
+    published = divisions.published(conn, actor.street_code, clock.now())
     if not published:
         raise NotFound("街道还没有已发布的网格划分")
     ids = [d["id"] for d in published]

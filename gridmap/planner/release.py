@@ -220,13 +220,16 @@ def publish(conn, actor: Actor, plan_id: int, day, r: plans.Rules) -> dict:
 
 
 def _base(conn, scope: Scope, effective: datetime) -> dict:
-    current = [d for d in divisions.published(conn, scope.street_code) if d["valid_to"] is None]
+    """The division a new one follows: the last published (in force, or scheduled)."""
+    published = divisions.published(conn, scope.street_code, clock.now())
+    current = [d for d in published if d["valid_to"] is None]
     if not current:
         raise NotFound("街道目前没有已发布的网格划分")
     if current[0]["valid_from"] >= effective:
         start = current[0]["valid_from"].astimezone(clock.LOCAL)
+        which = "已排期区划" if current[0]["state"] == divisions.SCHEDULED else "现行区划"
         raise BadInput(
-            f"生效时间早于现行区划「{current[0]['name']}」的生效时间 {start:%Y-%m-%d %H:%M}"
+            f"生效时间早于{which}「{current[0]['name']}」的生效时间 {start:%Y-%m-%d %H:%M}"
         )
     return current[0]
 
@@ -300,9 +303,9 @@ def duplicate(conn, actor: Actor, plan_id: int, name: str) -> int:
     account, scope = plans.author(actor, "edit_plan"), actor.scope
     with refusals(), conn.transaction():
         source = plans.plan(conn, scope, plan_id)
-        new = store.create(
-            conn, scope.street_code, name or f"{source['name']}（副本）", "", account["id"], plan_id
-        )
+        name = name or f"{source['name']}（副本）"
+        new = store.create(conn, scope.street_code, name, "", account["id"], plan_id)
+        plans.created(conn, scope.street_code, account, new, name, plan_id)
         for d in villages(conn, scope, plan_id):
             store.insert_revision(
                 conn,

@@ -187,6 +187,7 @@ def editor(plan_id: int, village: str):
         street=street,
         plan=plan,
         village=found,
+        scheduled=shown["scheduled"],
         setup=setup,
         map=mapping.components(m, control=False),
     )
