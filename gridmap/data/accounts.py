@@ -124,6 +124,12 @@ def reset(conn: psycopg.Connection, street_code: str, account_id: int, one_time_
     )
 
 
+def end_sessions(conn: psycopg.Connection, street_code: str, account_id: int) -> None:
+    """Every session of the account is over (a sign-out): a copy of its cookie no longer
+    opens anything, on this device or another."""
+    _update(conn, street_code, account_id, "session_epoch = session_epoch + 1", {})
+
+
 def set_disabled(
     conn: psycopg.Connection, street_code: str, account_id: int, disabled: bool
 ) -> None:

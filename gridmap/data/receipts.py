@@ -17,7 +17,8 @@ def lock(conn: psycopg.Connection, street_code: str, client_id: str) -> None:
 
 def get(conn: psycopg.Connection, street_code: str, client_id: str) -> dict | None:
     return conn.execute(
-        "SELECT digest, status, body FROM api_receipt WHERE street_code = %s AND client_id = %s",
+        "SELECT digest, account_id, status, body FROM api_receipt"
+        " WHERE street_code = %s AND client_id = %s",
         (street_code, client_id),
     ).fetchone()
 

@@ -170,6 +170,13 @@ def submit(
     fingerprint = digest(body)
     receipts.lock(conn, street, client_id)
     kept = receipts.get(conn, street, client_id)
+    account_id = actor.account["id"] if actor.account else None
+    if kept is not None and kept["account_id"] != account_id:
+        # A receipt answers only the account that made it: another member replaying the same
+        # id and body learns nothing of the first report (its place, its people).
+        raise Conflict(
+            "这个编号（client_id）已被另一个账号的上报使用：未保存。请重新生成编号后再提交。"
+        )
     if kept is not None:
         if kept["digest"] != fingerprint:
             raise Conflict(
@@ -224,7 +231,6 @@ def submit(
         },
         "notice": _notice(scope, where),
     }
-    account_id = actor.account["id"] if actor.account else None
     receipts.put(conn, street, pin.client_id, fingerprint, account_id, 201, answer)
     return 201, answer, False
 

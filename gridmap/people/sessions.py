@@ -96,7 +96,12 @@ def _refusal(account: dict | None, good: bool, locked: bool) -> str:
 
 
 def sign_out(conn: psycopg.Connection, street_code: str, account: dict, origin: dict) -> None:
-    audit.record(conn, street_code, "sign_out", account, **origin)
+    """The session ends on the server, not only in the browser: Flask's signed cookie would
+    outlive a sign-out, so the account's session epoch moves on (its other devices sign in
+    again too)."""
+    with conn.transaction():
+        accounts.end_sessions(conn, street_code, account["id"])
+        audit.record(conn, street_code, "sign_out", account, **origin)
 
 
 def set_own_password(

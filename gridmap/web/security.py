@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from gridmap.core import config as settings
 from gridmap.core.errors import ConfigError
@@ -50,6 +50,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self)")
+        if request.is_secure:  # over HTTPS, browsers keep to it from then on
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype == "text/html" or response.mimetype == "application/json":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -50,8 +50,11 @@ def init_app(app: Flask) -> None:
     app.before_request(_fix_now)
     app.teardown_request(_release_now)
     login_manager.init_app(app, add_context_processor=False)  # templates get `viewer`
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's own defaults are present (SAMESITE None): setdefault would keep them.
+    if app.config.get("SESSION_COOKIE_HTTPONLY") is None:
+        app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_MAX_HOURS"]) * 3600
     app.before_request(_session_limits)
     app.context_processor(_viewer)
