@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up gridmap on this machine; safe to run again (it only installs what is missing).
 #
-#   bash scripts/setup.sh          # to run gridmap: PostgreSQL + PostGIS, Node/npm, Python venv, assets
+#   bash scripts/setup.sh          # to run gridmap: PostgreSQL + PostGIS, pgBackRest, Node/npm, Python venv, assets
 #   bash scripts/setup.sh --test   # also what the tests need: Chromium and a CJK font
 #
 # As root it installs Debian packages with apt-get; otherwise it says exactly what to install.
@@ -27,6 +27,7 @@ if [ -z "$major" ] || [ ! -x "/usr/lib/postgresql/$major/bin/initdb" ]; then
 elif [ ! -f "/usr/share/postgresql/$major/extension/postgis.control" ]; then
     missing+=("postgresql-$major-postgis-3")
 fi
+command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)  # gridmap db backup / restore
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ "$WANT_TEST" = 1 ]; then

@@ -57,7 +57,7 @@ def main(ctx: click.Context) -> None:
 
 @main.group("db")
 def db_group() -> None:
-    """数据库：初始化、启动、停止、迁移。"""
+    """数据库：初始化、启动、停止、迁移、备份与恢复。"""
 
 
 @db_group.command("init")
@@ -300,6 +300,7 @@ def _embedded(obj: Context) -> cluster.Cluster:
 
 def _register() -> None:
     from gridmap.cli import accounts as cli_accounts
+    from gridmap.cli import backup as cli_backup
     from gridmap.cli import cases as cli_cases
     from gridmap.cli import plans as cli_plans
 
@@ -307,6 +308,8 @@ def _register() -> None:
         main.add_command(group)
     main.add_command(cli_accounts.accounts_group)
     main.add_command(cli_plans.plans_group)
+    for command in (cli_backup.backup_cmd, cli_backup.restore_cmd, cli_backup.verify_cmd):
+        db_group.add_command(command)
 
 
 _register()

@@ -37,6 +37,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PG_PORT", 54329, "内置数据库的端口号（只监听 Unix 套接字，不开放 TCP）。"),
     Setting("PG_BIN", "", "PostgreSQL 程序目录（含 initdb、pg_ctl）；留空则自动查找。"),
     Setting("PG_USER", "postgres", "以 root 启动时，内置数据库以此非特权系统用户运行。"),
+    Setting(
+        "BACKUP_DIR",
+        "",
+        "备份目录（pgBackRest 仓库）：设置后内置数据库持续归档 WAL，gridmap db backup 备份到此；"
+        "留空则不备份。",
+    ),
+    Setting("BACKUP_DAILY", False, "gridmap serve 是否每天自动备份一次（需设置 BACKUP_DIR）。"),
+    Setting("BACKUP_KEEP_FULL", 2, "备份目录保留多少份完整备份（及其增量备份与所需 WAL）。"),
     Setting("STREET_CODE", "420114004", "本系统服务的街道（9 位行政区划代码）。"),
     Setting(
         "TILES", "none", "底图：none（无底图）、tianditu（天地图，需密钥）或 XYZ 瓦片地址模板。"

@@ -24,6 +24,7 @@ import glob
 import os
 import pwd
 import secrets
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -67,6 +68,11 @@ class Cluster:
     port: int
     bin_dir: Path
     run_as: str | None  # system user to run as (when we are root), else None
+    # The backup folder (pgBackRest's repository); set, the server archives its WAL there.
+    backup_dir: Path | None = None
+    # A copy being restored from a backup: it replays the archived WAL with the settings the
+    # backed-up server had (a standby may not have fewer), and archives nothing itself.
+    recovering: bool = False
 
     @property
     def secrets_file(self) -> Path:
@@ -140,7 +146,9 @@ class Cluster:
             return False
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         self._give(self.socket_dir)
+        # pg_ctl hands these to a shell: SERVER_OPTIONS are written for it (listen_addresses='').
         options = " ".join(f"-c {k}={v}" for k, v in SERVER_OPTIONS.items())
+        options += "".join(f" -c {shlex.quote(f'{k}={v}')}" for k, v in self.archiving().items())
         options += f" -k {self.socket_dir} -p {self.port}"
         result = self._pg_ctl(
             "start", "-w", "-t", "60", "-l", str(self.log_file), "-o", options, check=False
@@ -150,6 +158,20 @@ class Cluster:
                 f"内置数据库启动失败：{_tail(self.log_file) or result.stderr.strip()}"
             )
         return True
+
+    def archiving(self) -> dict[str, str]:
+        """The settings that archive the WAL into the backup folder, added to SERVER_OPTIONS
+        when one is configured. Like those they are given on the command line at every start,
+        never written in postgresql.conf: an existing cluster takes a change (a backup folder
+        newly configured, or removed) at its next start."""
+        from gridmap.store import backup
+
+        if self.recovering:
+            return backup.recovery_options()
+        if self.backup_dir is None:
+            return {}
+        backup.write_config(self)
+        return backup.archive_options(self)
 
     def stop(self) -> bool:
         """Stop the server cleanly (fast shutdown). Returns False when it was not running."""
@@ -217,6 +239,17 @@ class Cluster:
             raise DatabaseUnavailable(f"密码文件 {path} 缺少角色 {'、'.join(missing)} 的密码")
         return found
 
+    # For the modules that run the server's other programs (gridmap.store.backup).
+    def passwords(self) -> dict[str, str]:
+        return self._passwords()
+
+    def command(self, cmd: list[str]) -> list[str]:
+        """``cmd`` as the server's user runs it."""
+        return self._as_user(cmd)
+
+    def give(self, path: Path, mode: int = 0o700) -> None:
+        self._give(path, mode)
+
     def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         cmd = [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), *args]
         if check:
@@ -262,6 +295,7 @@ def from_config(config: dict) -> Cluster:
         port=int(config["PG_PORT"]),
         bin_dir=find_bin_dir(config.get("PG_BIN") or None),
         run_as=run_as,
+        backup_dir=Path(config["BACKUP_DIR"]).absolute() if config.get("BACKUP_DIR") else None,
     )
 
 

@@ -19,7 +19,7 @@ from gridmap.center import service as center_service
 from gridmap.center.analysis import Analysis
 from gridmap.center.stats.emerging import CATEGORIES
 from gridmap.core import params
-from gridmap.store import db
+from gridmap.store import backup, db
 from gridmap.web import access, mapping, users
 
 bp = Blueprint("center", __name__, url_prefix="/center")
@@ -82,6 +82,7 @@ def page():
         scope=scope,
         mine=p.mine,
         person=current_user.display_name,
+        backup_words=backup.status_words(current_app.config) if scope.whole else None,
     )
 
 
