@@ -24,6 +24,28 @@ Printed, side by side in one run:
 * before the writes, the everyday queries of bench/center.py on these incidents, spread over
   six years as the issue measured them (bench/center.py has a million in one year).
 
+With ``--guards`` it measures instead what the database guards of issue 17 cost (migration
+0021 and the repeatable files it changed): state changes, pins and the bulk load, each with the
+guards and without them, in the same database, rounds alternated::
+
+    .venv/bin/python bench/writes.py --guards [--incidents 1000000] [--rounds 5] [--per-round 200]
+
+"Without" is the database as it stood at commit 652a84f for these writes: the owner applies
+that commit's 04_workflow.sql, 05_integrity.sql and 09_bulk_loads.sql again (CREATE OR REPLACE,
+their triggers dropped and created), disables the triggers 13_guards.sql and 09_bulk_loads.sql
+added, and drops migration 0021's CHECK on the incident (incident_due_in_step); "with" applies
+the current files again and puts all of it back. Printed: medians of the rounds and the ratio
+with / without (target of the issue: at most 1.15) for
+
+* a state change as the app makes it (gridmap.cases.service.move as the demo's center account,
+  its own transaction), and incident_transition() alone with the same person;
+* a pin through the API (POST /api/incidents, a Flask test client signed in as the demo's grid
+  member: the handler of bench/pins.py without the network), and the pin's row inserted again
+  by a bare INSERT (its checks and triggers alone, as bench/pins.py's baseline);
+* the bulk load of ``--incidents`` rows (gridmap.intake.load.load, the load's transaction; the
+  fold into the tally afterwards does not depend on the guards and is left out), after a
+  TRUNCATE and a CHECKPOINT outside the clock, ``--load-rounds`` rounds.
+
 Benchmarks are not tests: nothing here asserts a timing.
 """
 
@@ -32,6 +54,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
+import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -46,6 +71,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import attribution  # noqa: E402
 import center as center_bench  # noqa: E402
+import pins as pins_bench  # noqa: E402
 
 from gridmap.data import incidents as incident_data  # noqa: E402
 from gridmap.data import tally_upkeep  # noqa: E402
@@ -141,7 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--port", type=int, default=54398)
+    parser.add_argument("--guards", action="store_true", help="the guards of issue 17, on/off")
+    parser.add_argument("--rounds", type=int, default=5, help="--guards: rounds of each")
+    parser.add_argument("--per-round", type=int, default=200, help="--guards: calls a round")
+    parser.add_argument("--load-rounds", type=int, default=3, help="--guards: bulk loads each")
     args = parser.parse_args(argv)
+    if args.guards:
+        return guards_bench(args)
     print(
         f"gridmap writes benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {platform.node()}, "
         f"{os.cpu_count()} cores, {args.writers} writers, {args.changes:,} state changes on "
@@ -220,6 +252,299 @@ def main(argv: list[str] | None = None) -> int:
     print("targets: 0 deadlocks, 0 errors, the tally equal to a direct count")
     center_bench.print_queries([(args.incidents, None, None, None, None, queries)])
     center_bench.print_direct(queries, direct)
+    return 0
+
+
+# --- the guards of issue 17, with and without --------------------------------------------
+
+BEFORE = "652a84f"  # the last commit before the guards
+CHANGED = ("04_workflow.sql", "05_integrity.sql", "09_bulk_loads.sql")
+ADDED_TRIGGERS = (
+    ("assignment", "assignment_area"),
+    ("account", "account_insert_guard"),
+    ("account", "account_change_guard"),
+    ("audit_log", "audit_log_insert_guard"),
+    ("incident_note", "incident_note_follow_up"),
+    ("incident_photo", "incident_photo_follow_up"),
+    ("bulk_index_rebuild", "bulk_index_rebuilt"),
+)
+ADDED_CHECK = "incident_due_in_step"
+MODES = ("with", "without")
+# A state change with nothing but the database: the same call workflow.transition makes.
+BARE_TRANSITION = "SELECT incident_transition(%s, %s, %s, now(), %s, '', NULL)"
+
+
+class Guards:
+    """Switches the guards on and off in the sandbox, as its owner (see the docstring)."""
+
+    def __init__(self, owner):
+        self.owner = owner
+        folder = ROOT / "gridmap" / "migrations" / "repeatable"
+        self.now = [(folder / name).read_text() for name in CHANGED]
+        self.before = [
+            subprocess.run(
+                ["git", "-C", str(ROOT), "show", f"{BEFORE}:gridmap/migrations/repeatable/{name}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            for name in CHANGED
+        ]
+        self.check = owner.execute(
+            "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conname = %s",
+            (ADDED_CHECK,),
+        ).fetchone()["d"]
+
+    def set(self, mode: str) -> None:
+        on = mode == "with"
+        with self.owner.transaction():
+            self.owner.execute("SET LOCAL check_function_bodies = off")
+            for text in self.now if on else self.before:
+                self.owner.execute(text)
+            for table, trigger in ADDED_TRIGGERS:
+                state = "ENABLE" if on else "DISABLE"
+                self.owner.execute(f"ALTER TABLE {table} {state} TRIGGER {trigger}")
+            self.owner.execute(f"ALTER TABLE incident DROP CONSTRAINT IF EXISTS {ADDED_CHECK}")
+            if on:
+                self.owner.execute(
+                    f"ALTER TABLE incident ADD CONSTRAINT {ADDED_CHECK} {self.check}"
+                )
+        # The switch took: the point's check is in the insert check exactly when the guards are.
+        covers = self.owner.execute(
+            "SELECT strpos(prosrc, 'ST_Covers') > 0 AS c FROM pg_proc WHERE proname = %s",
+            ("incident_check_insert",),
+        ).fetchone()["c"]
+        assert covers == on, (mode, covers)
+
+
+def movable(conn, wanted: int) -> list[tuple[int, str]]:
+    """Open cases with a step the center may make without a reason: (id, next state), in an
+    order spread over the street."""
+    rows = conn.execute(
+        """SELECT DISTINCT ON (i.id) i.id, t.to_status
+             FROM incident i JOIN workflow_transition t
+               ON t.kind = i.kind AND t.from_status = i.status AND NOT t.reason_required
+              AND 'center' = ANY(t.roles)
+            WHERE i.street_code = %s AND i.closed_at IS NULL
+            ORDER BY i.id, t.to_status""",
+        (STREET,),
+    ).fetchall()
+    order = np.random.default_rng(5).permutation(len(rows))
+    jobs = [(rows[k]["id"], rows[k]["to_status"]) for k in order]
+    if len(jobs) < wanted:
+        raise SystemExit(f"only {len(jobs):,} movable cases, {wanted:,} wanted")
+    return jobs[:wanted]
+
+
+def timed(calls) -> list[float]:
+    """Each call's wall time, in ms."""
+    out = []
+    for call in calls:
+        t = time.perf_counter()
+        call()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def moves(settings, actor, jobs) -> list[float]:
+    """State changes as the app makes them: service.move, each in its own transaction."""
+    from gridmap.cases import service
+
+    with db.connect(settings) as conn:
+
+        def move(incident_id: int, to_status: str):
+            def call():
+                service.move(conn, actor, incident_id, to_status)
+                conn.commit()
+
+            return call
+
+        return timed(move(i, s) for i, s in jobs)
+
+
+def bare_moves(settings, person: int, jobs) -> list[float]:
+    with db.connect(settings, autocommit=True) as conn:
+        return timed(
+            (lambda i=i, s=s: conn.execute(BARE_TRANSITION, (STREET, i, s, person)))
+            for i, s in jobs
+        )
+
+
+def signed_in(app, username: str):
+    """A Flask test client signed in through the sign-in form, and its CSRF token."""
+    from gridmap.demo import accounts as demo_accounts
+
+    client = app.test_client()
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    page = client.get("/signin").get_data(as_text=True)
+    form = {"username": username, "password": demo_accounts.PASSWORD}
+    answer = client.post("/signin", data={**form, "csrf_token": token.search(page).group(1)})
+    assert answer.status_code == 302, answer.status_code
+    page = client.get("/account/password").get_data(as_text=True)
+    return client, token.search(page).group(1)
+
+
+def pins(client, token: str, points, made: list[int]) -> list[float]:
+    """Pins through the API, one after the other; the incidents made are added to ``made``."""
+    import uuid
+
+    def pin(k: int, lon: float, lat: float):
+        body = {
+            "client_id": str(uuid.uuid4()),
+            "kind": "dispute",
+            "category": "neighbour",
+            "title": f"压测上报 {k}",
+            "description": "bench/writes.py --guards",
+            "lon": lon,
+            "lat": lat,
+            "crs": "wgs84",
+            "position": "manual",
+        }
+
+        def call():
+            answer = client.post("/api/incidents", json=body, headers={"X-CSRFToken": token})
+            assert answer.status_code == 201, answer.get_data(as_text=True)[:200]
+            made.append(answer.get_json()["id"])
+
+        return call
+
+    return timed(pin(k, lon, lat) for k, (lon, lat) in enumerate(points))
+
+
+def checkpoint(settings) -> None:
+    """CHECKPOINT needs the private cluster's superuser (the owner may not)."""
+    from gridmap.store import cluster
+
+    with psycopg.connect(cluster.from_config(settings).url_for(cluster.ADMIN)) as admin:
+        admin.autocommit = True
+        admin.execute("CHECKPOINT")
+
+
+def bulk_load(settings, conn, owner, guards: Guards, mode: str, text) -> float:
+    from gridmap.intake import fold
+
+    attribution.truncate_incidents(owner)
+    guards.set(mode)
+    checkpoint(settings)
+    keep, fold.worth_keeping = fold.worth_keeping, lambda frame: False
+    try:
+        t = time.perf_counter()
+        incidents.load(conn, Placement(), STREET, text, source="bench")
+        return time.perf_counter() - t
+    finally:
+        fold.worth_keeping = keep
+
+
+def alternated(guards: Guards, rounds: int, measure) -> dict[str, list[float]]:
+    """``measure(mode, round)`` → one figure, for each mode in every round; the modes' order
+    turns each round, so that the machine's drift falls on both alike."""
+    figures: dict[str, list[float]] = {m: [] for m in MODES}
+    for r in range(rounds):
+        for mode in MODES if r % 2 == 0 else MODES[::-1]:
+            guards.set(mode)
+            figures[mode].append(measure(mode, r))
+    return figures
+
+
+def print_guards(name: str, unit: str, figures: dict[str, list[float]]) -> None:
+    w, o = (statistics.median(figures[m]) for m in MODES)
+    runs = " ".join(
+        f"{a / b:.2f}" for a, b in zip(figures["with"], figures["without"], strict=True)
+    )
+    print(f"{name:<44} {w:>9.2f} {o:>9.2f} {unit:<3} {w / o:>6.2f}×   {runs}")
+
+
+def guards_bench(args) -> int:
+    from datetime import UTC, datetime
+
+    from gridmap import create_app
+    from gridmap.accounts.policy import Actor
+    from gridmap.center.stats import weights
+    from gridmap.data import accounts
+
+    print(
+        f"gridmap guards benchmark (issue 17), {time.strftime('%Y-%m-%d %H:%M')},"
+        f" {platform.node()}, {os.cpu_count()} cores; {args.rounds} rounds of"
+        f" {args.per_round} calls, {args.load_rounds} bulk loads of {args.incidents:,} each"
+    )
+    n = args.rounds * args.per_round
+    with (
+        sandbox.database(args.port, prefix="gridmap-bench-") as settings,
+        db.connect(settings, autocommit=True) as conn,
+        db.connect_owner(settings, autocommit=True) as owner,
+    ):
+        attribution.build_demo(owner)
+        division = attribution.division_of(conn, "demo street", STREET)
+        ref = incident_data.reference(conn)
+        # Open cases to move: a small load of the street's kinds and states.
+        incidents.load(
+            conn,
+            Placement(),
+            STREET,
+            attribution.as_text(attribution.random_rows(division, ref, 12 * n, seed=11)),
+            source="bench",
+        )
+        owner.execute("VACUUM ANALYZE incident")
+        center = accounts.by_username(conn, STREET, "center")
+        assert center["person_id"] is not None  # the person the new check looks up
+        actor = Actor.of(center, accounts.scope_of(conn, center, datetime.now(UTC)))
+        jobs = movable(conn, 4 * n + 20)
+        points = pins_bench.points_in(conn, 2 * n, seed=1)
+        app = create_app({**settings, "DEMO": True})
+        weights.warm_up()
+        client, token = signed_in(app, "gridmember")
+        guards = Guards(owner)
+        made: dict[str, list[int]] = {m: [] for m in MODES}
+        k = args.per_round
+
+        def part(offset: int, mode: str, r: int) -> slice:
+            base = (2 * r + MODES.index(mode)) * k
+            return slice(offset + base, offset + base + k)
+
+        # One round of each first, outside the figures: caches, plans, the pool.
+        moves(settings, actor, jobs[4 * n :])
+        pins(client, token, points[-20:], [])
+        results = {}
+        results["state change, service.move (the app's path)"] = alternated(
+            guards,
+            args.rounds,
+            lambda m, r: statistics.median(moves(settings, actor, jobs[part(0, m, r)])),
+        )
+        results["state change, incident_transition() alone"] = alternated(
+            guards,
+            args.rounds,
+            lambda m, r: statistics.median(
+                bare_moves(settings, center["person_id"], jobs[part(2 * n, m, r)])
+            ),
+        )
+        results["pin, POST /api/incidents (test client)"] = alternated(
+            guards,
+            args.rounds,
+            lambda m, r: statistics.median(pins(client, token, points[part(0, m, r)], made[m])),
+        )
+        results["pin's row, bare INSERT (its checks alone)"] = alternated(
+            guards,
+            args.rounds,
+            lambda m, r: float(
+                np.median(pins_bench.bare_inserts(settings, made[m][r * k : (r + 1) * k], 1)) * 1000
+            ),
+        )
+        text = attribution.as_text(attribution.random_rows(division, ref, args.incidents, seed=7))
+        loads: dict[str, list[float]] = {m: [] for m in MODES}
+        for r in range(args.load_rounds):
+            for mode in MODES if r % 2 == 0 else MODES[::-1]:
+                loads[mode].append(bulk_load(settings, conn, owner, guards, mode, text))
+                print(f"  bulk load {mode} the guards: {loads[mode][-1]:.2f} s", flush=True)
+        guards.set("with")
+    print()
+    print(
+        f"{'median of the rounds (p50 of each round)':<44} {'with':>9} {'without':>9}"
+        f" {'':<3} {'ratio':>7}   ratio of each round"
+    )
+    for name, figures in results.items():
+        print_guards(name, "ms", figures)
+    print_guards(f"bulk load of {args.incidents:,} (its transaction)", "s", loads)
+    print("target (issue 17): each within 1.15× of the run without the guards")
     return 0
 
 
