@@ -22,40 +22,35 @@ CREATE OR REPLACE FUNCTION gm_backdate_floor() RETURNS timestamptz LANGUAGE sql 
 CREATE OR REPLACE FUNCTION assignment_area() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     r role;
-    ok boolean;
+    level text;
 BEGIN
     SELECT * INTO r FROM role WHERE code = NEW.role;
-    ok := CASE r.scope
-        WHEN 'street' THEN NEW.scope_code = NEW.street_code
-        WHEN 'package_area' THEN EXISTS (
-            SELECT FROM division d JOIN package_area a ON a.division_id = d.id
-             WHERE d.street_code = NEW.street_code AND d.status = 'published'
-               AND d.valid && NEW.valid AND a.code = NEW.scope_code)
-        WHEN 'village' THEN EXISTS (
-            SELECT FROM division d JOIN village a ON a.division_id = d.id
-             WHERE d.street_code = NEW.street_code AND d.status = 'published'
-               AND d.valid && NEW.valid AND a.code = NEW.scope_code)
-        WHEN 'unit' THEN EXISTS (
-            SELECT FROM division d JOIN unit a ON a.division_id = d.id
-             WHERE d.street_code = NEW.street_code AND d.status = 'published'
-               AND d.valid && NEW.valid AND a.code = NEW.scope_code)
-        WHEN 'grid' THEN EXISTS (
-            SELECT FROM division d JOIN grid a ON a.division_id = d.id
-             WHERE d.street_code = NEW.street_code AND d.status = 'published'
-               AND d.valid && NEW.valid AND a.code = NEW.scope_code)
-        ELSE false END;
-    IF NOT ok THEN
-        RAISE EXCEPTION '任职范围「%」不是任职期间生效区划中的%，%只能任职于%', NEW.scope_code,
-            CASE r.scope WHEN 'street' THEN '本街道' WHEN 'package_area' THEN '片区'
-                         WHEN 'village' THEN '村（社区）' WHEN 'unit' THEN '村民小组（单元）'
-                         ELSE '网格' END,
-            r.name,
-            CASE r.scope WHEN 'street' THEN '本街道' WHEN 'package_area' THEN '片区'
-                         WHEN 'village' THEN '村（社区）' WHEN 'unit' THEN '村民小组（单元）'
-                         ELSE '网格' END
-            USING ERRCODE = 'GM400';
+    IF r.scope = 'street' AND NEW.scope_code = NEW.street_code THEN
+        RETURN NULL;
     END IF;
-    RETURN NULL;
+    -- The area's table is the role's level (package_area, village, unit or grid).
+    IF r.scope <> 'street' AND EXISTS (
+           SELECT FROM division d
+            WHERE d.street_code = NEW.street_code AND d.status = 'published'
+              AND d.valid && NEW.valid
+              AND EXISTS (SELECT FROM package_area a WHERE r.scope = 'package_area'
+                             AND a.division_id = d.id AND a.code = NEW.scope_code
+                          UNION ALL
+                          SELECT FROM village a WHERE r.scope = 'village'
+                             AND a.division_id = d.id AND a.code = NEW.scope_code
+                          UNION ALL
+                          SELECT FROM unit a WHERE r.scope = 'unit'
+                             AND a.division_id = d.id AND a.code = NEW.scope_code
+                          UNION ALL
+                          SELECT FROM grid a WHERE r.scope = 'grid'
+                             AND a.division_id = d.id AND a.code = NEW.scope_code)) THEN
+        RETURN NULL;
+    END IF;
+    level := CASE r.scope WHEN 'street' THEN '本街道' WHEN 'package_area' THEN '片区'
+                          WHEN 'village' THEN '村（社区）' WHEN 'unit' THEN '村民小组（单元）'
+                          ELSE '网格' END;
+    RAISE EXCEPTION '任职范围「%」不是任职期间生效区划中的%，%只能任职于%', NEW.scope_code,
+        level, r.name, level USING ERRCODE = 'GM400';
 END $$;
 
 -- An account belongs to a person who is still in post; its sign-outs only move forward and
