@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from gridmap import create_app
 from gridmap.cli import upkeep
 from gridmap.cli.main import main
-from gridmap.store import backup, cluster, db, migrate, sandbox
+from gridmap.store import backup, cluster, db, migrate, restore, sandbox
 from tests import small_street as st
 from tests.conftest import sign_in
 
@@ -114,7 +114,7 @@ def add_people(values: dict, names: list[str]) -> None:
 
 
 def restored(c: cluster.Cluster, into: Path, target, street: str = st.CODE) -> cluster.Cluster:
-    fresh = backup.restore(c, street, into, target)
+    fresh = restore.restore(c, street, into, target)
     assert not fresh.is_running() and not fresh.recovering and fresh.backup_dir is None
     return fresh
 
@@ -225,7 +225,7 @@ def test_a_restore_refuses_another_street_and_a_newer_schema_in_words(pg, base):
     if not backup.backups(c):
         backup.backup(c, "full")
     with pytest.raises(backup.BackupError) as refused:
-        backup.restore(c, "420114004", base / "other", None)
+        restore.restore(c, "420114004", base / "other", None)
     assert refused.value.message.startswith(f"备份 {backup.last_good(c).label} 不是本街道")
     assert "（420114004）的数据（其中为：420114999）：拒绝恢复。" in refused.value.message
     assert not (base / "other").exists()  # nothing was copied
@@ -240,13 +240,13 @@ def test_a_restore_refuses_another_street_and_a_newer_schema_in_words(pg, base):
             owner.execute("DELETE FROM schema_migration WHERE number = 9999")
     assert newer.schema == 9999
     with pytest.raises(backup.BackupError) as refused:
-        backup.restore(c, st.CODE, base / "newer", None)
+        restore.restore(c, st.CODE, base / "newer", None)
     assert refused.value.message == (
         f"备份 {newer.label} 的数据库结构（迁移 9999）比本程序所知的（迁移 {known}）更新："
         "请先升级 gridmap 再恢复。"
     )
     with pytest.raises(backup.BackupError, match="^不能恢复到正在使用的实例目录"):
-        backup.restore(c, st.CODE, c.data_dir.parent / "inside", None)
+        restore.restore(c, st.CODE, c.data_dir.parent / "inside", None)
     backup.backup(c, "incr")  # the newest backup is of a schema this gridmap knows again
 
 

@@ -12,7 +12,7 @@ import click
 
 from gridmap.core import clock
 from gridmap.core.errors import GridmapError
-from gridmap.store import backup, cluster
+from gridmap.store import backup, cluster, restore
 
 
 def _embedded(obj) -> cluster.Cluster:
@@ -72,7 +72,7 @@ def restore_cmd(obj, into: Path, to: str | None, at_backup_end: bool, secrets: P
     if to:
         target = timewindow.parse_moment(to, "恢复时刻 --to")
     c = _embedded(obj)
-    backup.restore(c, obj.config["STREET_CODE"], into, target, secrets)
+    restore.restore(c, obj.config["STREET_CODE"], into, target, secrets)
     when = f"恢复到 {clock.local(target):%Y-%m-%d %H:%M:%S}" if to else "恢复完成"
     click.echo(
         f"{when}：新实例目录 {into.absolute()}（数据库已停止）。\n"

@@ -2,7 +2,8 @@
 ``dbsetup``), its owner and app roles and what the app's role may do (``privileges``), the
 schema's migrations (``migrate``, the SQL in ``gridmap/migrations``), connections (``db``: the
 one owner of the pool), throwaway databases for tests and benches (``sandbox``), backups with
-pgBackRest (``backup``) and the tally's upkeep (``upkeep``).
+pgBackRest (``backup``), restoring them into a fresh instance (``restore``) and the tally's
+upkeep (``upkeep``).
 
 The SQL that reads and writes the record is not here but in gridmap.data.
 

@@ -13,7 +13,8 @@ cluster is read again before it is accepted. The instance's secrets (``pgpass``:
 passwords, which the restored cluster still expects) and its ``gridmap.toml`` are copied into
 the backup folder at each backup, so that the one folder is what must leave the machine.
 
-A restore never touches the running instance: it makes a fresh instance folder.
+A restore never touches the running instance: it makes a fresh instance folder
+(gridmap.store.restore).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,14 +34,12 @@ import psycopg
 
 from gridmap.core import clock
 from gridmap.core.errors import ConfigError, DatabaseUnavailable, GridmapError
-from gridmap.store import migrate
 from gridmap.store.cluster import ADMIN, Cluster
 
 STANZA = "gridmap"  # pgBackRest's name for the one cluster a repository holds here
 INSTALL_HINT = "请先安装：apt-get install -y pgbackrest"
 SECRETS = ("pgpass", "gridmap.toml")  # copied beside the backups: what a restore needs too
 ARCHIVE_TIMEOUT = "300"  # a quiet server still archives its last writes within 5 minutes
-RECOVERY_WAIT_SECONDS = 1800
 
 
 class BackupError(GridmapError):
@@ -66,7 +65,7 @@ def write_config(c: Cluster) -> Path:
     """pgBackRest's settings for this instance: the repository, the data folder and socket,
     the superuser it connects as. Rewritten at every start and backup (it holds no secret)."""
     _require_pgbackrest()
-    folder = _folder(c)
+    folder = repository(c)
     folder.mkdir(parents=True, exist_ok=True)
     c.give(folder, mode=0o750)
     for sub in (c.socket_dir,):
@@ -127,10 +126,10 @@ def backup(c: Cluster, kind: str = "incr", keep_full: int = 2) -> Backup:
     if kind not in ("full", "incr"):
         raise ConfigError(f"备份类型应为 full 或 incr，收到：{kind}")
     _require_archiving(c)
-    with _connect(c) as conn:
-        streets, schema = _contents(conn)
-    _pgbackrest(c, "stanza-create", what="创建备份仓库失败")
-    _pgbackrest(
+    with connect(c) as conn:
+        streets, schema = contents(conn)
+    run(c, "stanza-create", what="创建备份仓库失败")
+    run(
         c,
         "backup",
         f"--type={kind}",
@@ -145,9 +144,9 @@ def backup(c: Cluster, kind: str = "incr", keep_full: int = 2) -> Backup:
 
 def backups(c: Cluster) -> list[Backup]:
     """The repository's good backups, oldest first (empty when there are none yet)."""
-    if c.backup_dir is None or not (_folder(c) / "backup" / STANZA).exists():
+    if c.backup_dir is None or not (repository(c) / "backup" / STANZA).exists():
         return []
-    out = _pgbackrest(c, "info", "--output=json", what="读取备份信息失败", connects=False).stdout
+    out = run(c, "info", "--output=json", what="读取备份信息失败", connects=False).stdout
     found = []
     for stanza in json.loads(out or "[]"):
         for b in stanza.get("backup", []):
@@ -195,153 +194,19 @@ def verify(c: Cluster) -> list[str]:
     done = []
     if c.is_running():
         _require_archiving(c)
-        _pgbackrest(c, "check", what="归档检查失败")
+        run(c, "check", what="归档检查失败")
         done.append("数据库正在向备份目录持续归档 WAL，刚才的 WAL 已归档")
     found = backups(c)
     if not found:
-        raise BackupError(f"备份目录 {_folder(c)} 中还没有备份：请先运行 gridmap db backup")
-    _pgbackrest(c, "verify", what="备份校验失败", connects=False)
+        raise BackupError(f"备份目录 {repository(c)} 中还没有备份：请先运行 gridmap db backup")
+    run(c, "verify", what="备份校验失败", connects=False)
     done.append(f"{len(found)} 份备份及所需 WAL 校验完整（最近一份：{_words(found[-1])}）")
     return done
 
 
-def restore(
-    c: Cluster,
-    street_code: str,
-    into: Path,
-    target: datetime | str | None = None,
-    secrets: Path | None = None,
-) -> Cluster:
-    """Restore the backups into a fresh instance folder ``into``, to the moment ``target`` (a
-    time; ``"immediate"``: the end of the newest backup; None: all the archived WAL). Refuses a
-    backup of another street or of a newer schema before copying anything, and the restored
-    cluster again after reading it. Returns the restored cluster, stopped."""
-    into = Path(into).absolute()
-    _refuse_place(c, into)
-    chosen = _choose(backups(c), target)
-    _refuse_contents(chosen.streets, chosen.schema, street_code, chosen.label)
-    pgpass = _secrets_for(c, secrets)
-    fresh = replace(
-        c,
-        data_dir=into / "pgdata",
-        socket_dir=into / "pgsocket",
-        log_file=into / "pgsocket" / "postgres.log",
-        backup_dir=None,  # a restored copy never archives into the repository it came from
-        recovering=True,
-    )
-    made = not into.exists()
-    try:
-        into.mkdir(parents=True, exist_ok=True)
-        into.chmod(0o755)
-        for folder in (fresh.data_dir, fresh.socket_dir):
-            folder.mkdir()
-            c.give(folder)
-        _reachable(c, fresh.data_dir)
-        shutil.copyfile(pgpass, fresh.secrets_file)
-        fresh.secrets_file.chmod(0o600)
-        _pgbackrest(
-            c,
-            f"--pg1-path={fresh.data_dir}",
-            f"--log-path={fresh.socket_dir}",
-            f"--lock-path={fresh.socket_dir}",
-            f"--set={chosen.label}",
-            *_target_options(target),
-            "restore",
-            what="恢复失败",
-            connects=False,
-        )
-        _start_replaying(fresh, target)
-        try:
-            _wait_for_recovery(fresh)
-            with _connect(fresh) as conn:
-                streets, schema = _contents(conn)
-            _refuse_contents(streets, schema, street_code, chosen.label)
-        finally:
-            fresh.stop()
-        fresh = replace(fresh, recovering=False)
-    except BaseException:
-        if made:
-            shutil.rmtree(into, ignore_errors=True)
-        else:
-            for name in ("pgdata", "pgsocket", "pgpass"):
-                shutil.rmtree(into / name, ignore_errors=True)
-                with contextlib.suppress(FileNotFoundError):
-                    (into / name).unlink()
-        raise
-    return fresh
-
-
-def _choose(found: list[Backup], target: datetime | str | None) -> Backup:
-    if not found:
-        raise BackupError("备份目录中还没有备份：无从恢复。")
-    if not isinstance(target, datetime):
-        return found[-1]
-    before = [b for b in found if b.stopped <= target]
-    if not before:
-        raise BackupError(
-            f"没有在 {clock.local(target):%Y-%m-%d %H:%M:%S} 之前完成的备份：最早的一份完成于 "
-            f"{clock.local(found[0].stopped):%Y-%m-%d %H:%M:%S}。"
-        )
-    return before[-1]
-
-
-def _target_options(target: datetime | str | None) -> list[str]:
-    if target is None:
-        return []
-    if target == "immediate":
-        return ["--type=immediate", "--target-action=promote"]
-    if not isinstance(target, datetime) or target.tzinfo is None:
-        raise ConfigError(f"恢复目标时间须带时区，收到：{target!r}")
-    return ["--type=time", f"--target={target.isoformat(sep=' ')}", "--target-action=promote"]
-
-
-def _refuse_place(c: Cluster, into: Path) -> None:
-    here = c.data_dir.parent.absolute()
-    if into == here or here in into.parents or into in here.parents:
-        raise BackupError(
-            f"不能恢复到正在使用的实例目录 {here}（或其上下级）：请指定一个新的目录。"
-        )
-    if into.exists() and any(into.iterdir()):
-        raise BackupError(f"目录 {into} 不是空的：恢复只写入新的空目录，不覆盖已有内容。")
-
-
-def _reachable(c: Cluster, folder: Path) -> None:
-    if subprocess.run(c.command(["test", "-w", str(folder)]), cwd="/").returncode != 0:
-        raise BackupError(
-            f"数据库的系统用户进不去 {folder}：请选在该用户可以进入的目录下"
-            "（如 /srv 或 /var/lib 下的新目录）。"
-        )
-
-
-def _refuse_contents(
-    streets: tuple[str, ...], schema: int | None, street_code: str, label: str
-) -> None:
-    known = max(number for number, _, _ in migrate.available())
-    if street_code not in streets:
-        held = "、".join(streets) if streets else "没有街道"
-        raise BackupError(
-            f"备份 {label} 不是本街道（{street_code}）的数据（其中为：{held}）：拒绝恢复。"
-        )
-    if schema is None or schema > known:
-        raise BackupError(
-            f"备份 {label} 的数据库结构（迁移 {schema if schema is not None else '未知'}）"
-            f"比本程序所知的（迁移 {known}）更新：请先升级 gridmap 再恢复。"
-        )
-
-
-def _secrets_for(c: Cluster, given: Path | None) -> Path:
-    for path in (given, _folder(c) / "instance" / "pgpass", c.secrets_file):
-        if path is not None and Path(path).is_file():
-            return Path(path)
-    raise BackupError(
-        "找不到数据库的密码文件 pgpass（恢复后的数据库仍使用原来的密码）："
-        "请用 --secrets 指定原实例目录中的 pgpass。"
-    )
-
-
 def _keep_secrets(c: Cluster) -> None:
     """Copy the instance's pgpass and gridmap.toml beside the backups (root's, mode 0600)."""
-    folder = _folder(c) / "instance"
+    folder = repository(c) / "instance"
     folder.mkdir(exist_ok=True)
     folder.chmod(0o700)
     for name in SECRETS:
@@ -352,10 +217,10 @@ def _keep_secrets(c: Cluster) -> None:
 
 
 def _require_archiving(c: Cluster) -> None:
-    _folder(c)
+    repository(c)
     if not c.is_running():
         raise DatabaseUnavailable("内置数据库没有在运行：请先运行 gridmap db start。")
-    with _connect(c) as conn:
+    with connect(c) as conn:
         row = conn.execute("SELECT current_setting('archive_mode') AS mode").fetchone()
     if row[0] != "on":
         raise BackupError(
@@ -364,46 +229,21 @@ def _require_archiving(c: Cluster) -> None:
         )
 
 
-def _contents(conn: psycopg.Connection) -> tuple[tuple[str, ...], int | None]:
+def contents(conn: psycopg.Connection) -> tuple[tuple[str, ...], int | None]:
     """The streets a database holds and the newest migration it has run."""
     streets = tuple(r[0] for r in conn.execute("SELECT code FROM street ORDER BY code"))
     schema = conn.execute("SELECT max(number) FROM schema_migration").fetchone()[0]
     return streets, schema
 
 
-def _start_replaying(c: Cluster, target: datetime | str | None) -> None:
-    try:
-        c.start()
-    except DatabaseUnavailable as exc:
-        if "recovery ended before configured recovery target" not in exc.message:
-            raise
-        raise BackupError(
-            f"已归档的 WAL 中没有晚于 {clock.local(target):%Y-%m-%d %H:%M:%S} 的提交，"
-            "无法确认恢复到了该时刻：请选更早的时刻，或不加 --to 恢复到已归档的最后一刻。"
-        ) from None
-
-
-def _wait_for_recovery(c: Cluster) -> None:
-    deadline = time.monotonic() + RECOVERY_WAIT_SECONDS
-    while True:
-        with _connect(c) as conn:
-            if not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
-                return
-        if time.monotonic() > deadline:
-            raise BackupError("恢复超时：数据库仍在重放 WAL。")
-        time.sleep(0.2)
-
-
-def _connect(c: Cluster, dbname: str = "gridmap") -> psycopg.Connection:
+def connect(c: Cluster, dbname: str = "gridmap") -> psycopg.Connection:
     try:
         return psycopg.connect(c.url_for(ADMIN, dbname), autocommit=True)
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailable(f"无法连接内置数据库：{exc}") from exc
 
 
-def _pgbackrest(
-    c: Cluster, *args: str, what: str, connects: bool = True
-) -> subprocess.CompletedProcess:
+def run(c: Cluster, *args: str, what: str, connects: bool = True) -> subprocess.CompletedProcess:
     """Run pgBackRest as the server's user, with the superuser's password in a passfile only
     that user can read, removed when it is done (``connects``: the command talks to the
     server; a restore does not)."""
@@ -436,7 +276,7 @@ def _passfile(c: Cluster):
         os.unlink(out.name)
 
 
-def _folder(c: Cluster) -> Path:
+def repository(c: Cluster) -> Path:
     if c.backup_dir is None:
         raise ConfigError(
             "尚未设置备份目录：请设置 GRIDMAP_BACKUP_DIR（或 gridmap.toml 的 backup_dir）。"
