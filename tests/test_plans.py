@@ -13,6 +13,7 @@ from gridmap.accounts.scope import Scope
 from gridmap.core import clock
 from gridmap.core.errors import BadInput, Conflict
 from gridmap.data import accounts, areas, cases
+from gridmap.planner import body as plan_body
 from gridmap.planner import check as plancheck
 from gridmap.planner import plans
 from gridmap.planner import release as plan_release
@@ -54,7 +55,7 @@ def merged_v2(conn, plan_id: int):
     """V2 with U4 moved into G2 and G3 retired."""
     base = plans.draft(conn, SCOPE, plan_id, st.V2)
     grids = [g for g in base.grids if g["code"] == st.G2]
-    return base, plans.content(base, body(base, {st.U4: st.G2}, grids))
+    return base, plan_body.content(base, body(base, {st.U4: st.G2}, grids))
 
 
 def test_a_village_draft_starts_from_the_division_in_force(conn, street):
@@ -86,7 +87,7 @@ def test_a_stale_save_is_refused_with_who_and_when(conn, street):
     base, new = merged_v2(conn, plan_id)
     plans.save(conn, Actor.of(street, SCOPE), base, new, RULES)
     other = accounts.by_username(conn, st.CODE, "planner2")
-    renamed = plans.content(
+    renamed = plan_body.content(
         base, body(base, grids=[{**base.grids[0], "name": "东区"}, base.grids[1]])
     )
     with pytest.raises(Conflict) as refused:
@@ -100,7 +101,7 @@ def test_an_overlap_is_refused_drawn_and_nothing_is_saved(conn, street):
     plan_id = plans.create(conn, Actor.of(street, SCOPE), "重画")
     base = plans.draft(conn, SCOPE, plan_id, st.V2)
     grown = shapely.geometry.mapping(shapely.box(114.01, 30.0, 114.02, 30.015))  # into U4
-    new = plans.content(base, body(base, geometry={st.U2: grown}))
+    new = plan_body.content(base, body(base, geometry={st.U2: grown}))
     with pytest.raises(BadInput) as refused:
         plans.save(conn, Actor.of(street, SCOPE), base, new, RULES)
     assert "重叠" in refused.value.message
@@ -142,7 +143,7 @@ def test_a_bad_drawing_is_refused_in_words(conn, street, shape, words):
     plan_id = plans.create(conn, Actor.of(street, SCOPE), "坏图形")
     base = plans.draft(conn, SCOPE, plan_id, st.V2)
     with pytest.raises(BadInput) as refused:
-        new = plans.content(base, body(base, geometry={st.U2: shape}))
+        new = plan_body.content(base, body(base, geometry={st.U2: shape}))
         plans.save(conn, Actor.of(street, SCOPE), base, new, RULES)
     assert words in refused.value.message
     assert plans.draft(conn, SCOPE, plan_id, st.V2).revision == 0
@@ -154,7 +155,7 @@ def test_units_unknown_missing_or_split_wrong_are_refused(conn, street):
     content = body(base)
     content["units"] = [content["units"][0], {"code": st.V2 + "099", "grid": st.G2}]
     with pytest.raises(BadInput) as refused:
-        plans.content(base, content)
+        plan_body.content(base, content)
     assert f"单元 {st.V2}099 不是本村" in refused.value.message
     assert f"缺少单元 {st.U4}" in refused.value.message
     halves = [
@@ -174,7 +175,7 @@ def test_units_unknown_missing_or_split_wrong_are_refused(conn, street):
         for c, h, g in zip(("003", "004"), (100, 100), halves, strict=True)
     ]
     with pytest.raises(BadInput) as refused:
-        plans.content(base, content)
+        plan_body.content(base, content)
     assert "户数之和为 200，与原来的 250 不符" in refused.value.message
 
 
@@ -218,7 +219,7 @@ def test_publishing_a_grid_without_a_member_is_refused_and_nothing_changes(conn,
     plan_id = plans.create(conn, Actor.of(street, SCOPE), "拆分")
     base = plans.draft(conn, SCOPE, plan_id, st.V1)
     grids = [*base.grids, {"code": st.V1 + "002", "name": "新网格", "members": []}]
-    new = plans.content(base, body(base, {st.U3: st.V1 + "002"}, grids))
+    new = plan_body.content(base, body(base, {st.U3: st.V1 + "002"}, grids))
     plans.save(conn, Actor.of(street, SCOPE), base, new, RULES)
     before = areas.in_force(conn, st.CODE, datetime.now(UTC))["id"]
     with pytest.raises(BadInput) as refused:
@@ -267,7 +268,7 @@ def test_two_plans_for_two_villages_never_revert_each_other(conn, street):
     base, new = merged_v2(conn, first)
     plans.save(conn, Actor.of(street, SCOPE), base, new, RULES)
     b1 = plans.draft(conn, SCOPE, second, st.V1)
-    renamed = plans.content(b1, body(b1, grids=[{**b1.grids[0], "name": "甲村一格"}]))
+    renamed = plan_body.content(b1, body(b1, grids=[{**b1.grids[0], "name": "甲村一格"}]))
     plans.save(conn, Actor.of(street, SCOPE), b1, renamed, RULES)
     plan_release.publish(conn, Actor.of(street, SCOPE), first, None, RULES)
     conn.commit()  # each publish is its own transaction (and moment)
@@ -310,7 +311,7 @@ def _grid_of(conn, incident_id: int) -> str:
 def test_a_gap_or_a_unit_past_the_village_edge_is_refused(conn, street, shape, words):
     plan_id = plans.create(conn, Actor.of(street, SCOPE), "边界")
     base = plans.draft(conn, SCOPE, plan_id, st.V2)
-    new = plans.content(base, body(base, geometry={st.U2: shapely.geometry.mapping(shape)}))
+    new = plan_body.content(base, body(base, geometry={st.U2: shapely.geometry.mapping(shape)}))
     with pytest.raises(BadInput) as refused:
         plans.save(conn, Actor.of(street, SCOPE), base, new, RULES)
     assert words in refused.value.message
@@ -320,12 +321,12 @@ def test_a_gap_or_a_unit_past_the_village_edge_is_refused(conn, street, shape, w
 def test_a_unit_in_a_grid_the_plan_does_not_have_is_refused(conn, street):
     plan_id = plans.create(conn, Actor.of(street, SCOPE), "未知网格")
     base = plans.draft(conn, SCOPE, plan_id, st.V2)
-    new = plans.content(base, body(base, {st.U4: st.V2 + "009"}))
+    new = plan_body.content(base, body(base, {st.U4: st.V2 + "009"}))
     with pytest.raises(BadInput) as refused:
         plans.save(conn, Actor.of(street, SCOPE), base, new, RULES)
     assert f"网格 {st.V2}009 不在方案中" in refused.value.message
     with pytest.raises(BadInput) as refused:
-        plans.content(base, body(base, grids=[{"code": "12345", "name": "x", "members": []}]))
+        plan_body.content(base, body(base, grids=[{"code": "12345", "name": "x", "members": []}]))
     assert "应为本村代码加 3 位序号" in refused.value.message
 
 
@@ -334,10 +335,10 @@ def test_an_empty_grid_in_any_village_stops_the_publish(conn, street):
     plan_id = plans.create(conn, Actor.of(street, SCOPE), "两村")
     base = plans.draft(conn, SCOPE, plan_id, st.V1)
     g2 = {"code": st.V1 + "002", "name": "二格", "members": [person(conn, "网格员一")]}
-    new = plans.content(base, body(base, {st.U3: g2["code"]}, [*base.grids, g2]))
+    new = plan_body.content(base, body(base, {st.U3: g2["code"]}, [*base.grids, g2]))
     plans.save(conn, Actor.of(street, SCOPE), base, new, RULES)
     v2 = plans.draft(conn, SCOPE, plan_id, st.V2)
-    emptied = plans.content(v2, body(v2, {st.U4: st.G2}))  # G3 kept, with nothing in it
+    emptied = plan_body.content(v2, body(v2, {st.U4: st.G2}))  # G3 kept, with nothing in it
     plans.save(conn, Actor.of(street, SCOPE), v2, emptied, RULES)
     with pytest.raises(BadInput) as refused:
         plan_release.publish(conn, Actor.of(street, SCOPE), plan_id, None, RULES)
@@ -355,7 +356,7 @@ def test_an_effective_date_before_a_scheduled_division_is_refused(conn, street):
     conn.commit()
     second = plans.create(conn, Actor.of(street, SCOPE), "更早")
     b1 = plans.draft(conn, SCOPE, second, st.V1)
-    renamed = plans.content(b1, body(b1, grids=[{**b1.grids[0], "name": "甲一"}]))
+    renamed = plan_body.content(b1, body(b1, grids=[{**b1.grids[0], "name": "甲一"}]))
     plans.save(conn, Actor.of(street, SCOPE), b1, renamed, RULES)
     sooner = (datetime.now(clock.LOCAL) + timedelta(days=5)).date()
     with pytest.raises(BadInput) as refused:
@@ -370,7 +371,7 @@ def test_a_saved_unit_that_was_never_cut_has_no_origin(conn, street):
     base, new = merged_v2(conn, plan_id)
     plans.save(conn, Actor.of(street, SCOPE), base, new, RULES)
     again = plans.draft(conn, SCOPE, plan_id, st.V2)
-    plans.save(conn, Actor.of(street, SCOPE), again, plans.content(again, body(again)), RULES)
+    plans.save(conn, Actor.of(street, SCOPE), again, plan_body.content(again, body(again)), RULES)
     origins = conn.execute(
         "SELECT DISTINCT split_from FROM plan_unit WHERE street_code = %s AND plan_id = %s",
         (st.CODE, plan_id),
@@ -430,7 +431,7 @@ def test_a_village_changed_by_a_plan_published_since_is_refused_even_in_a_copy(c
     village would put that change back."""
     early = plans.create(conn, Actor.of(street, SCOPE), "先开始")
     b1 = plans.draft(conn, SCOPE, early, st.V2)
-    renamed = plans.content(b1, body(b1, grids=[{**b1.grids[0], "name": "东区"}, b1.grids[1]]))
+    renamed = plan_body.content(b1, body(b1, grids=[{**b1.grids[0], "name": "东区"}, b1.grids[1]]))
     plans.save(conn, Actor.of(street, SCOPE), b1, renamed, RULES)
     conn.commit()
     late = plans.create(conn, Actor.of(street, SCOPE), "后开始，先发布")
@@ -475,7 +476,7 @@ def test_the_parts_of_a_cut_unit_count_the_incidents_inside_them(conn, street, p
             for p in parts
         ],
     }
-    new = plans.content(base, body)
+    new = plan_body.content(base, body)
     by_code = workload.of_village(conn, SCOPE, st.V2)
     assert by_code[st.U4] == {"dispute": 1}
     counts = workload.of_draft(conn, SCOPE, new, by_code)

@@ -1,6 +1,6 @@
 """A plan's village to and from files, for the planner's page and ``gridmap plans``.
 
-An upload goes through the very path of a page save (gridmap.planner.plans.content, then save): the
+An upload goes through the very path of a page save (gridmap.planner.body.content, then save): the
 same checks, the same refusals, a new revision on the draft it was read against. What a file
 cannot say is kept from the draft: the grid members of a grid that is already there, the units'
 edges, households and names. A download is the draft as it stands, in the formats an upload
@@ -15,6 +15,7 @@ import shapely
 from gridmap.accounts.policy import Actor
 from gridmap.accounts.scope import Scope
 from gridmap.core.errors import BadInput
+from gridmap.planner import body as plan_body
 from gridmap.planner import check as plancheck
 from gridmap.planner import files as planfiles
 from gridmap.planner import plans
@@ -39,7 +40,7 @@ def import_file(
     plans.author(actor, "edit_plan")
     base = plans.draft(conn, actor.scope, plan_id, village_code)
     imported = planfiles.read_plan(data, filename, village_code, base.units[["code", "geometry"]])
-    new = plans.content(base, _body(base, imported))
+    new = plan_body.content(base, _body(base, imported))
     return plans.save(conn, actor, base, new, rules)
 
 

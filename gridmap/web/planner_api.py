@@ -2,7 +2,7 @@
 
 The page sends the whole draft of the village (its grids and every unit's grid, and the shape
 of each unit it redrew or cut) with every call; the server reads it against the revision it
-was based on (gridmap.planner.plans.content) and checks it again (gridmap.planner.check). Nothing
+was based on (gridmap.planner.body.content) and checks it again (gridmap.planner.check). Nothing
 the browser computed is trusted, and nothing is stored but by ``save``. Every POST carries the
 session's CSRF token (header X-CSRFToken); every error is JSON with a Chinese message.
 """
@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, request
 
 from gridmap.core import params
 from gridmap.core.errors import BadInput
+from gridmap.planner import body as plan_body
 from gridmap.planner import pages, plans, unitedit, workload
 from gridmap.store import db
 from gridmap.web import access, users
@@ -56,7 +57,7 @@ def _read(conn, plan_id: int, village: str, body: dict):
         if base.revision == 0:
             raise BadInput(f"该村在此方案中还没有第 {sent} 版")
         raise plans.stale(pages.latest(conn, users.actor(), plan_id, village), sent)
-    return base, plans.content(base, body)
+    return base, plan_body.content(base, body)
 
 
 def _answer(conn, d: plans.Draft, extra: dict | None = None) -> dict:
