@@ -56,6 +56,17 @@ def owner(settings):
 
 
 @pytest.fixture()
+def small_app(settings, conn, owner):
+    """An app serving the small street of tests/small_street.py, rebuilt for the test."""
+    from tests import small_street as st
+
+    st.create(owner, app=conn)
+    app = create_app({**settings, "STREET_CODE": st.CODE, "TESTING": True})
+    yield app
+    db.close(app)
+
+
+@pytest.fixture()
 def placement():
     return Placement()
 

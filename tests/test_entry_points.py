@@ -14,9 +14,7 @@ import uuid
 import pytest
 from click.testing import CliRunner
 
-from gridmap import create_app
 from gridmap.cli import main as cli
-from gridmap.store import db
 from tests import small_street as st
 from tests.conftest import sign_in
 from tests.test_cluster import env_for
@@ -39,11 +37,8 @@ TABLES = (
 
 
 @pytest.fixture()
-def app(settings, conn, owner):
-    st.create(owner, app=conn)
-    application = create_app({**settings, "STREET_CODE": st.CODE, "TESTING": True})
-    yield application
-    db.close(application)
+def app(small_app):
+    return small_app
 
 
 def client_of(app, username: str):

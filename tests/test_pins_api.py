@@ -9,9 +9,7 @@ import uuid
 import numpy as np
 import pytest
 
-from gridmap import create_app
 from gridmap.core import coords
-from gridmap.store import db
 from tests import small_street as st
 from tests.conftest import sign_in
 
@@ -20,11 +18,8 @@ IN_G3 = (114.0152, 30.0151)
 
 
 @pytest.fixture()
-def api(settings, conn, owner):
-    st.create(owner, app=conn)
-    app = create_app({**settings, "STREET_CODE": st.CODE, "TESTING": True})
-    yield app
-    db.close(app)
+def api(small_app):
+    return small_app
 
 
 def member(app, username: str = "member1"):

@@ -7,19 +7,13 @@ import re
 
 import pytest
 
-from gridmap import create_app
-from gridmap.store import db
-from tests import small_street as st
 from tests.conftest import sign_in
 from tests.test_pins_api import member, report
 
 
 @pytest.fixture()
-def small(settings, conn, owner):
-    st.create(owner, app=conn)
-    app = create_app({**settings, "STREET_CODE": st.CODE, "TESTING": True})
-    yield app
-    db.close(app)
+def small(small_app):
+    return small_app
 
 
 def session_cookie(client) -> str:

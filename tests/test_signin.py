@@ -21,12 +21,9 @@ from tests.conftest import sign_in
 
 
 @pytest.fixture()
-def small(settings, conn, owner):
+def small(small_app):
     """An app serving the small street (fresh accounts for each test)."""
-    st.create(owner, app=conn)
-    app = create_app({**settings, "STREET_CODE": st.CODE, "TESTING": True})
-    yield app
-    db.close(app)
+    return small_app
 
 
 def form_token(client, path: str = "/signin") -> str:

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from gridmap import create_app
 from gridmap.accounts import pii
 from gridmap.accounts.policy import Actor
 from gridmap.core import clock
@@ -21,7 +20,6 @@ from gridmap.demo import accounts as demo_accounts
 from gridmap.people import staffing
 from gridmap.planner import planning, plans
 from gridmap.planner import release as plan_release
-from gridmap.store import db
 from tests import small_street as st
 from tests.conftest import csrf_token, sign_in
 from tests.test_history import place_one
@@ -32,12 +30,9 @@ NEW_YEAR = datetime(2027, 1, 1, tzinfo=clock.LOCAL)
 
 
 @pytest.fixture()
-def small(settings, conn, owner):
+def small(small_app):
     """An app serving the small street (division A in force since 2020)."""
-    st.create(owner, app=conn)
-    app = create_app({**settings, "STREET_CODE": st.CODE, "TESTING": True})
-    yield app
-    db.close(app)
+    return small_app
 
 
 @pytest.fixture()
