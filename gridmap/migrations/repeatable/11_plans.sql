@@ -107,6 +107,17 @@ BEGIN
     RETURN moved;
 END $$;
 
+-- Publishing and cancelling a plan are a planner's (or the administrator's) doing, by an
+-- account of the street still in use: the owner's functions are told which account acts.
+CREATE OR REPLACE FUNCTION gm_refuse_unless_planner(street text, by_account integer, doing text)
+RETURNS void LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM account a WHERE a.id = by_account AND a.street_code = street
+                      AND a.disabled_at IS NULL AND a.role IN ('planner', 'admin')) THEN
+        RAISE EXCEPTION '%须由本街道在用的规划员或管理员账号进行', doing USING ERRCODE = 'GM403';
+    END IF;
+END $$;
+
 -- Cancel a scheduled plan before its day: the one way a published division goes, since
 -- nothing can have happened in it yet. Its assignments are undone, the division it was to
 -- replace is open again, and the plan stays, cancelled, with who and when.
@@ -129,10 +140,7 @@ BEGIN
         RAISE EXCEPTION '方案「%」已于 % 生效，不能再取消；请另拟新方案', p.name,
             gm_local(p.effective)::timestamp(0) USING ERRCODE = 'GM409';
     END IF;
-    IF NOT EXISTS (SELECT FROM account a WHERE a.id = by_account AND a.street_code = street
-                      AND a.disabled_at IS NULL AND a.role IN ('planner', 'admin')) THEN
-        RAISE EXCEPTION '取消方案须由本街道在用的规划员或管理员账号进行' USING ERRCODE = 'GM403';
-    END IF;
+    PERFORM gm_refuse_unless_planner(street, by_account, '取消方案');
     IF NOT EXISTS (SELECT FROM division d WHERE d.id = p.division_id AND d.street_code = street
                       AND d.status = 'published' AND lower(d.valid) = p.effective
                       AND d.created_at >= p.created_at) THEN
@@ -201,10 +209,7 @@ BEGIN
         RAISE EXCEPTION '方案「%」还没有保存任何村（社区）的调整，无需发布', p.name
             USING ERRCODE = 'GM400';
     END IF;
-    IF NOT EXISTS (SELECT FROM account a WHERE a.id = by_account AND a.street_code = street
-                      AND a.disabled_at IS NULL AND a.role IN ('planner', 'admin')) THEN
-        RAISE EXCEPTION '发布方案须由本街道在用的规划员或管理员账号进行' USING ERRCODE = 'GM403';
-    END IF;
+    PERFORM gm_refuse_unless_planner(street, by_account, '发布方案');
     SELECT * INTO d FROM division WHERE id = div FOR UPDATE;
     IF NOT FOUND OR d.street_code <> street OR d.status <> 'draft' OR d.created_at < p.created_at
        OR EXISTS (SELECT FROM plan o WHERE o.division_id = div) THEN
