@@ -88,3 +88,27 @@ def test_an_administrator_adds_a_person_an_assignment_and_an_account(
     assert center.evaluate("window.__x") is None and page.evaluate("window.__x") is None
     assert errors == []
     center.context.close()
+
+
+def test_an_administrator_corrects_a_leaving_entered_late_on_the_person_page(
+    page, conn, owner, settings, serve
+):
+    st.create(owner, app=conn)
+    url = serve({**settings, "STREET_CODE": st.CODE})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in_browser(page, url, "admin")
+    page.goto(url + "/admin/people")
+    page.get_by_role("link", name="网格员一").first.click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "原始记录" in page.locator("#gm-ledger").inner_text()
+    leaving = "form[action$='/correct-leaving']"
+    submit(page, leaving, {"at": "2021-01-01", "reason": "短"})  # the browser asks for more
+    assert page.locator(f"{leaving} [name=reason]").evaluate("e => !e.checkValidity()")
+    assert page.locator(".gm-notice").count() == 0
+    submit(page, leaving, {"at": "2021-01-01", "reason": "村里补报：" + EVIL})
+    assert "离任时间已更正" in page.locator(".gm-notice").inner_text()
+    ledger = page.locator("#gm-ledger").inner_text()
+    assert "更正为任职" in ledger and "原记录保留" in ledger and "<img" in ledger
+    assert page.locator("#gm-ledger tr.gm-superseded").count() == 1
+    assert page.evaluate("window.__x") is None and errors == []

@@ -302,12 +302,14 @@ def _register() -> None:
     from gridmap.cli import accounts as cli_accounts
     from gridmap.cli import backup as cli_backup
     from gridmap.cli import cases as cli_cases
+    from gridmap.cli import people as cli_people
     from gridmap.cli import plans as cli_plans
 
     for group in (cli_cases.case, cli_cases.deadlines, cli_cases.calendar):
         main.add_command(group)
     main.add_command(cli_accounts.accounts_group)
     main.add_command(cli_plans.plans_group)
+    main.add_command(cli_people.people_group)
     for command in (cli_backup.backup_cmd, cli_backup.restore_cmd, cli_backup.verify_cmd):
         db_group.add_command(command)
 

@@ -166,7 +166,7 @@ def scope_of(conn: psycopg.Connection, account: dict, at: datetime) -> Scope:
         """SELECT r.scope AS level, array_agg(DISTINCT a.scope_code) AS codes,
                   string_agg(DISTINCT r.name, '、') AS roles,
                   array_agg(DISTINCT r.code) AS duties
-             FROM assignment a
+             FROM assignment_standing a
              JOIN role r ON r.code = a.role AND r.level IS NOT NULL
              JOIN person p ON p.street_code = a.street_code AND p.id = a.person_id
             WHERE a.street_code = %s AND a.person_id = %s AND a.valid @> %s::timestamptz

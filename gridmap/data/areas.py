@@ -52,12 +52,12 @@ def package_areas(conn: psycopg.Connection, division_id: int, at: datetime) -> l
     return conn.execute(
         """SELECT p.code, p.name, ST_AsGeoJSON(p.geom, 5) AS geojson,
                   (SELECT string_agg(pe.name, '、' ORDER BY pe.id)
-                     FROM assignment a JOIN person pe
+                     FROM assignment_standing a JOIN person pe
                        ON pe.street_code = a.street_code AND pe.id = a.person_id
                     WHERE a.street_code = p.street_code AND a.role = 'package_leader'
                       AND a.scope_code = p.code AND a.valid @> %(at)s::timestamptz) AS leader,
                   (SELECT string_agg(pe.name || '（' || pe.title || '）', '、' ORDER BY pe.id)
-                     FROM assignment a JOIN person pe
+                     FROM assignment_standing a JOIN person pe
                        ON pe.street_code = a.street_code AND pe.id = a.person_id
                     WHERE a.street_code = p.street_code AND a.role = 'package_leader'
                       AND a.scope_code = p.code AND a.valid @> %(at)s::timestamptz)

@@ -112,7 +112,7 @@ def resources(conn: psycopg.Connection, scope: Scope, division_id: int, at: date
         """SELECT p.name, r.code AS role, r.name AS role_name, v.name AS village_name,
                   CASE WHEN %(whole)s THEN p.phone END AS phone,
                   ST_X(ST_PointOnSurface(v.geom)) AS lon, ST_Y(ST_PointOnSurface(v.geom)) AS lat
-             FROM assignment a JOIN role r ON r.code = a.role AND r.level IS NULL
+             FROM assignment_standing a JOIN role r ON r.code = a.role AND r.level IS NULL
              JOIN person p ON p.street_code = a.street_code AND p.id = a.person_id
              JOIN village v ON v.division_id = %(division)s AND v.code = a.scope_code
              JOIN package_area pa ON pa.id = v.package_area_id

@@ -44,6 +44,8 @@ CHECKS = {
     "incident_party_limits": "当事人姓名 1～50 字、身份证号不超过 18 位、电话不超过 30 字",
     "incident_event_reason": "理由不超过 2000 字",
     "assignment_period": "任职须有开始时间",
+    "assignment_correction_reason": "更正须写明原因（4～500 字）",
+    "person_correction_reason": "更正须写明原因（4～500 字）",
     "account_username_format": ("用户名应为 3～32 位小写字母、数字或 . _ -，并以字母或数字开头"),
     "account_has_person": "账号必须属于一名人员（只有系统管理员账号可以不属于人员）",
     "incident_note_body": "跟进记录应为 1～2000 字",
@@ -63,6 +65,8 @@ CHECKS = {
 # Unique and exclusion constraints a write can run into, in a person's words.
 KEYS = {
     "assignment_no_overlap": "同一人员在同一范围的同一职责任期不能重叠",
+    "assignment_single_holder": "这一范围的这一职责同一时间只能一人担任，与另一任职的任期重叠",
+    "assignment_corrected_once": "这条任职记录已被更正过，请更正最新的那一条",
     "incident_party_id_key_one_number": (
         "身份证号摘要与另一位当事人的身份证号不符：不同的人不能共用摘要"
     ),

@@ -100,7 +100,7 @@ def listing(conn: psycopg.Connection, street_code: str, limit: int = 2000) -> li
     return conn.execute(
         """SELECT p.id, p.name, p.gender, p.phone, p.title, p.left_at,
                   (SELECT string_agg(r.name || ' ' || a.scope_code, '、' ORDER BY r.level, a.id)
-                     FROM assignment a JOIN role r ON r.code = a.role
+                     FROM assignment_standing a JOIN role r ON r.code = a.role
                     WHERE a.street_code = p.street_code AND a.person_id = p.id
                       AND a.valid @> now()) AS duties
              FROM person p WHERE p.street_code = %s
@@ -202,7 +202,7 @@ def assignments_now(conn: psycopg.Connection, street_code: str, limit: int = 300
     return conn.execute(
         """SELECT a.id, a.person_id, p.name AS person_name, a.role, r.name AS role_name,
                   a.scope_code, lower(a.valid) AS valid_from, upper(a.valid) AS valid_to
-             FROM assignment a JOIN role r ON r.code = a.role
+             FROM assignment_standing a JOIN role r ON r.code = a.role
              JOIN person p ON p.street_code = a.street_code AND p.id = a.person_id
             WHERE a.street_code = %s
               AND (upper_inf(a.valid) OR upper(a.valid) > now() - interval '90 days')

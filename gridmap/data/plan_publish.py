@@ -106,7 +106,7 @@ def compose_division(
 def open_grid_members(conn, scope: Scope, grid_codes: list[str], at: datetime) -> list:
     """Grid members' assignments on these grids still open at ``at``."""
     return conn.execute(
-        """SELECT id, person_id, scope_code, lower(valid) AS valid_from FROM assignment
+        """SELECT id, person_id, scope_code, lower(valid) AS valid_from FROM assignment_standing
             WHERE street_code = %s AND role = 'grid_member' AND scope_code = ANY(%s)
               AND upper_inf(valid) ORDER BY id""",
         (scope.street_code, grid_codes),

@@ -204,7 +204,7 @@ def division_grids(conn, scope: Scope, division_id: int, village_code: str, at) 
     return conn.execute(
         """SELECT g.code, g.name,
                   COALESCE((SELECT array_agg(a.person_id ORDER BY a.person_id)
-                              FROM assignment a
+                              FROM assignment_standing a
                              WHERE a.street_code = %s AND a.role = 'grid_member'
                                AND a.scope_code = g.code AND a.valid @> %s::timestamptz),
                            '{}') AS members
@@ -235,7 +235,7 @@ def present_people(conn, scope: Scope, village_code: str) -> list[dict]:
                   COALESCE(bool_or(left(a.scope_code, 12) = %(village)s), false) AS local,
                   count(a.id) = 0 AS free
              FROM person p
-             LEFT JOIN assignment a ON a.street_code = p.street_code AND a.person_id = p.id
+             LEFT JOIN assignment_standing a ON a.street_code = p.street_code AND a.person_id = p.id
                   AND a.valid @> now()
              LEFT JOIN role r ON r.code = a.role
              LEFT JOIN village v ON v.code = left(a.scope_code, 12)

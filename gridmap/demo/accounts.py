@@ -40,7 +40,7 @@ ACCOUNTS = (
 # The chain's demo people: the leader of the first package area, and below them, in the same
 # area, a village's secretary, a unit's group leader and a grid's member, all in office now.
 _CHAIN = """
-WITH pa AS (SELECT a.scope_code AS code, a.person_id FROM assignment a
+WITH pa AS (SELECT a.scope_code AS code, a.person_id FROM assignment_standing a
              WHERE a.street_code = %(s)s AND a.role = 'package_leader' AND a.valid @> now()
              ORDER BY a.scope_code LIMIT 1),
      vil AS (SELECT v.code FROM village v JOIN package_area p ON p.id = v.package_area_id
@@ -49,7 +49,7 @@ WITH pa AS (SELECT a.scope_code AS code, a.person_id FROM assignment a
              ORDER BY v.code LIMIT 1)
 SELECT 'package_leader' AS role, person_id FROM pa
 UNION ALL
-SELECT a.role, min(a.person_id) FROM assignment a
+SELECT a.role, min(a.person_id) FROM assignment_standing a
  WHERE a.street_code = %(s)s AND a.valid @> now()
    AND a.role IN ('village_secretary', 'group_leader', 'grid_member')
    AND left(a.scope_code, 12) = (SELECT code FROM vil)

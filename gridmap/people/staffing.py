@@ -17,7 +17,7 @@ from gridmap.accounts import passwords, policy
 from gridmap.accounts.policy import Actor
 from gridmap.core.clock import local
 from gridmap.core.errors import BadInput, NotFound
-from gridmap.data import accounts, audit, people, streets
+from gridmap.data import accounts, audit, corrections, people, streets
 from gridmap.people import auditwords
 
 ADMIN = "admin"  # the administrator's account on a new server
@@ -151,6 +151,7 @@ def people_listing(conn: psycopg.Connection, actor: Actor) -> dict:
         "people": people.listing(conn, street),
         "assignments": people.assignments_now(conn, street),
         "roles": people.chain_roles(conn),
+        "corrections": corrections.recent(conn, street),
     }
 
 

@@ -41,7 +41,13 @@ APP: dict[str, str] = {
     # people and the six-level chain: ended, never deleted
     "role": READ,
     "person": "SELECT, INSERT, UPDATE (name, gender, phone, title, home, left_at)",
-    "assignment": "SELECT, INSERT, UPDATE (valid)",
+    # corrections of the past (superseded_at, corrects, reason) only through
+    # assignment_correct() and person_correct_left(), which check their own preconditions
+    "assignment": (
+        "SELECT, INSERT (street_code, person_id, role, scope_code, valid), UPDATE (valid)"
+    ),
+    "assignment_standing": READ,
+    "person_correction": READ,
     # incidents and their history
     "incident_kind": READ,
     "incident_status": READ,
@@ -113,6 +119,7 @@ APP_FUNCTIONS = (
     "responsible_people(text,timestamp with time zone,text,text,text,text)",
     "gm_is_owner()",
     "gm_backdate_floor()",
+    "gm_correcting()",
     "tally_append_sql(text,integer,integer[])",
     "bins_append_sql(text,integer,integer[])",
     "tally_skipped(integer[])",
@@ -124,6 +131,8 @@ APP_FUNCTIONS = (
     "plan_publish(text,integer,integer,timestamp with time zone,integer,jsonb)",
     "plan_withdraw(text,integer,integer)",
     "plan_hand_over(text,integer)",
+    "assignment_correct(text,integer,tstzrange,text,integer)",
+    "person_correct_left(text,integer,timestamp with time zone,text,integer)",
     "bulk_indexes_drop()",
     "bulk_indexes_restore()",
     "incident_analyze()",

@@ -11,7 +11,7 @@ from flask import Blueprint, render_template, request
 
 from gridmap.core import clock, params
 from gridmap.core.errors import GridmapError
-from gridmap.people import staffing
+from gridmap.people import corrections, staffing
 from gridmap.store import db
 from gridmap.web import access, users
 
@@ -150,3 +150,63 @@ def end_assignment(assignment_id: int):
         return f"任职 {assignment_id} 已结束。"
 
     return _on_people_page(work)
+
+
+def _person_page(person_id: int, message: str = "", status: int = 200):
+    with db.connection() as conn:
+        record = corrections.person_record(conn, users.actor(), person_id)
+    return render_template("admin_person.html", person=record, message=message), status
+
+
+@bp.get("/people/<int:person_id>")
+@access.requires("manage_accounts")
+def person_page(person_id: int):
+    """One person: every assignment they held, as first recorded and as corrected, and the
+    forms that correct a period or the leaving (with a reason)."""
+    return _person_page(person_id)
+
+
+def _on_person_page(person_id: int, work) -> tuple:
+    try:
+        with db.connection() as conn:
+            done = work(conn)
+    except GridmapError as refused:
+        return _person_page(person_id, message=refused.message, status=refused.status)
+    return _person_page(person_id, message=done)
+
+
+@bp.post("/people/<int:person_id>/assignments/<int:assignment_id>/correct")
+@access.requires("manage_accounts")
+def correct_assignment(person_id: int, assignment_id: int):
+    def work(conn) -> str:
+        form = request.form
+        row = corrections.correct_assignment(
+            conn,
+            users.actor(),
+            assignment_id,
+            params.when(form, "from", "起始日期"),
+            params.when(form, "to", "截止日期", required=False),
+            params.text(form, "reason", "更正原因", 500, required=True),
+            users.origin(),
+        )
+        return f"任职 {assignment_id} 已更正，更正后的记录为任职 {row['id']}；原记录保留。"
+
+    return _on_person_page(person_id, work)
+
+
+@bp.post("/people/<int:person_id>/correct-leaving")
+@access.requires("manage_accounts")
+def correct_leaving(person_id: int):
+    def work(conn) -> str:
+        form = request.form
+        corrections.correct_leaving(
+            conn,
+            users.actor(),
+            person_id,
+            params.when(form, "at", "离任日期"),
+            params.text(form, "reason", "更正原因", 500, required=True),
+            users.origin(),
+        )
+        return "离任时间已更正，其任职期随之更正；原记录保留。"
+
+    return _on_person_page(person_id, work)

@@ -13,7 +13,7 @@ LANGUAGE sql STABLE AS $$
       FROM (VALUES ('package_area', package_area), ('village', village), ('unit', unit),
                    ('grid', grid)) AS s(scope, code)
       JOIN role r ON r.scope = s.scope AND r.level IS NOT NULL
-      JOIN assignment a ON a.street_code = street AND a.scope_code = s.code
+      JOIN assignment_standing a ON a.street_code = street AND a.scope_code = s.code
                        AND a.role = r.code AND a.valid @> at
       JOIN person p ON p.street_code = a.street_code AND p.id = a.person_id
      ORDER BY r.level, p.id

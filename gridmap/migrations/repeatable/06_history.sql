@@ -153,36 +153,56 @@ END $$;
 -- Ending a person ends their open assignments at the same moment.
 CREATE OR REPLACE FUNCTION person_left() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- a correction (person_correct_left) writes its own row and corrects the periods itself
+    IF gm_correcting() THEN
+        RETURN NEW;
+    END IF;
     IF OLD.left_at IS NOT NULL AND NEW.left_at IS DISTINCT FROM OLD.left_at THEN
-        RAISE EXCEPTION '离任时间已登记为 %，不能再改', gm_local(OLD.left_at)::timestamp(0)
-            USING ERRCODE = 'GM409';
+        RAISE EXCEPTION '离任时间已登记为 %，不能直接修改；如登记有误，请用“更正离任时间”并写明原因',
+            gm_local(OLD.left_at)::timestamp(0) USING ERRCODE = 'GM409';
     END IF;
     IF NEW.left_at IS NOT NULL AND OLD.left_at IS NULL THEN
         IF NEW.left_at < gm_backdate_floor() AND NOT gm_is_owner() THEN
-            RAISE EXCEPTION '离任时间 % 早于 7 天前：离任只能登记当时或近几天的，更早的请注明原因另行更正',
+            RAISE EXCEPTION '离任时间 % 早于 7 天前：离任只能登记当时或近几天的，更早的请用“更正离任时间”并写明原因',
                 gm_local(NEW.left_at)::date USING ERRCODE = 'GM400';
         END IF;
-        IF EXISTS (SELECT FROM assignment a WHERE a.street_code = NEW.street_code
+        IF EXISTS (SELECT FROM assignment_standing a WHERE a.street_code = NEW.street_code
                       AND a.person_id = NEW.id AND lower(a.valid) >= NEW.left_at) THEN
             RAISE EXCEPTION '该人员有在离任时间之后才开始的任职，请先核对' USING ERRCODE = 'GM400';
         END IF;
         UPDATE assignment a SET valid = tstzrange(lower(a.valid), NEW.left_at)
          WHERE a.street_code = NEW.street_code AND a.person_id = NEW.id
-           AND upper_inf(a.valid);
+           AND upper_inf(a.valid) AND a.superseded_at IS NULL;
     END IF;
     RETURN NEW;
 END $$;
 
--- An assignment keeps who, what and from when; its open period may be ended, once, after it began.
+-- An assignment keeps who, what and from when; its open period may be ended, once, after it
+-- began. Anything else about the past is corrected by a new row (assignment_correct, 0022):
+-- the row it replaces is only marked superseded, at the moment of the correction.
 CREATE OR REPLACE FUNCTION assignment_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
         RAISE EXCEPTION '任职记录是历史记录，不能删除；请设置任职截止时间' USING ERRCODE = 'GM409';
     END IF;
-    IF (NEW.street_code, NEW.id, NEW.person_id, NEW.role, NEW.scope_code, lower(NEW.valid))
+    IF OLD.superseded_at IS NOT NULL THEN
+        RAISE EXCEPTION '任职记录 % 已于 % 更正，是历史记录，不能再改；请对更正后的记录操作',
+            OLD.id, gm_local(OLD.superseded_at)::timestamp(0) USING ERRCODE = 'GM409';
+    END IF;
+    IF (NEW.street_code, NEW.id, NEW.person_id, NEW.role, NEW.scope_code, lower(NEW.valid),
+        NEW.corrects, NEW.reason, NEW.corrected_by)
        IS DISTINCT FROM
-       (OLD.street_code, OLD.id, OLD.person_id, OLD.role, OLD.scope_code, lower(OLD.valid)) THEN
-        RAISE EXCEPTION '任职记录的人员、职责、范围和起始时间不可修改' USING ERRCODE = 'GM409';
+       (OLD.street_code, OLD.id, OLD.person_id, OLD.role, OLD.scope_code, lower(OLD.valid),
+        OLD.corrects, OLD.reason, OLD.corrected_by) THEN
+        RAISE EXCEPTION '任职记录的人员、职责、范围和起始时间不可修改；如登记有误，请用“更正任职期”并写明原因'
+            USING ERRCODE = 'GM409';
+    END IF;
+    IF NEW.superseded_at IS NOT NULL THEN
+        IF NOT gm_correcting() OR NEW.valid IS DISTINCT FROM OLD.valid THEN
+            RAISE EXCEPTION '任职记录只能通过“更正任职期”（写明原因）改写过去' USING ERRCODE = 'GM409';
+        END IF;
+        NEW.superseded_at := now();
+        RETURN NEW;
     END IF;
     IF NEW.valid IS DISTINCT FROM OLD.valid
        AND (NOT upper_inf(OLD.valid) OR upper_inf(NEW.valid)) THEN
@@ -191,7 +211,7 @@ BEGIN
     END IF;
     IF NEW.valid IS DISTINCT FROM OLD.valid AND upper(NEW.valid) < gm_backdate_floor()
        AND NOT gm_is_owner() THEN
-        RAISE EXCEPTION '任职截止时间 % 早于 7 天前：截止只能登记当时或近几天的，不能改写过去的任职',
+        RAISE EXCEPTION '任职截止时间 % 早于 7 天前：截止只能登记当时或近几天的；更早的请用“更正任职期”并写明原因',
             gm_local(upper(NEW.valid))::date USING ERRCODE = 'GM400';
     END IF;
     RETURN NEW;
@@ -202,6 +222,9 @@ CREATE OR REPLACE FUNCTION assignment_of_present_person() RETURNS trigger LANGUA
 DECLARE
     gone timestamptz;
 BEGIN
+    IF NEW.superseded_at IS NOT NULL THEN
+        RETURN NEW;  -- a row as first recorded, kept beside its correction
+    END IF;
     SELECT left_at INTO gone FROM person WHERE street_code = NEW.street_code AND id = NEW.person_id;
     IF gone IS NOT NULL AND (upper_inf(NEW.valid) OR upper(NEW.valid) > gone) THEN
         RAISE EXCEPTION '该人员已于 % 离任，任职不能延续到离任之后', gm_local(gone)::timestamp(0)

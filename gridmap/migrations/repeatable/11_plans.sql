@@ -154,6 +154,13 @@ BEGIN
                   AND lower(d.valid) > p.effective) THEN
         RAISE EXCEPTION '方案「%」之后还有已排期的方案，请先取消后者', p.name USING ERRCODE = 'GM409';
     END IF;
+    IF EXISTS (SELECT FROM plan_assignment pa JOIN assignment a
+                   ON a.street_code = pa.street_code AND a.id = pa.assignment_id
+                WHERE pa.street_code = street AND pa.plan_id = plan_no
+                  AND a.superseded_at IS NOT NULL) THEN
+        RAISE EXCEPTION '方案「%」开始或结束的任职已被更正，不能再取消；请先核对这些任职', p.name
+            USING ERRCODE = 'GM409';
+    END IF;
     SET CONSTRAINTS ALL IMMEDIATE;
     -- Disabling the guards locks their tables for the moment of the cancel; a session that
     -- holds them (a long report) makes the cancel wait at most a few seconds, then say so.
