@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         api,
         audit,
         cases,
+        casework,
         center,
         compress,
         errors,
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config.load(test_config))
     app.json = jsonout.BeijingJSON(app)
     app.jinja_env.filters["local"] = clock.local
+    app.jinja_env.filters["deadline"] = clock.deadline_text
     app.jinja_env.filters["day"] = lambda v: clock.local(v).strftime("%Y-%m-%d") if v else ""
     app.jinja_env.filters["day_words"] = clock.day_words
     app.jinja_env.filters["minute"] = lambda v: (
@@ -74,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(casework.bp)
     app.register_blueprint(incidents_api.bp)
     app.register_blueprint(open311.bp)
     app.register_blueprint(field.bp)

@@ -44,6 +44,7 @@
         return F.el('li', {}, p.role + '：' + p.name + (p.phone ? ' ' + p.phone : ''));
       })));
     }
+    supervisions(c, data.supervisions || []);
     moves(c, data.moves);
     notes(c, draft);
     box.appendChild(F.el('h3', {}, '办理经过'));
@@ -87,6 +88,38 @@
       }}}, m.action + ' → ' + m.to_name);
     });
     box.appendChild(F.el('div', {'class': 'gm-moves'}, [F.el('h3', {}, '办理'), reason, error].concat(buttons)));
+  }
+
+  // 督办、催办：要求、答复期限与答复；未答复的可在此答复（答复只能写一次）。
+  function supervisions(c, list) {
+    if (!list.length) { return; }
+    var KINDS = {supervise: '督办', urge: '催办'};
+    box.appendChild(F.el('h3', {}, '督办 / 催办'));
+    box.appendChild(F.el('ul', {'class': 'gm-cards', id: 'gm-supervisions'}, list.map(function (s) {
+      var lines = [
+        F.el('div', {'class': 'gm-card-title'}, KINDS[s.kind] + ' · ' + (s.by_name || '')),
+        F.el('div', {'class': 'gm-text'}, s.note),
+        F.el('div', {'class': 'gm-days'}, F.dueDay(s.answer_by) + ' 前答复' + (s.late ? '（已逾期）' : ''))
+      ];
+      if (s.answered_at) {
+        lines.push(F.el('div', {'class': 'gm-text'}, '答复：' + s.answer));
+      } else {
+        var text = F.el('textarea', {rows: 2, maxlength: 1000, 'aria-label': '答复内容', placeholder: '答复内容'});
+        var error = F.el('p', {'class': 'gm-form-error', role: 'alert', hidden: true});
+        lines.push(text, error, F.el('button', {type: 'button', 'class': 'gm-big', dataset: {answer: s.id}, on: {click: function () {
+          F.api('POST', '/api/incidents/' + c.id + '/supervisions/' + s.id + '/answer',
+                {answer: text.value.trim()}).then(function (answer) {
+            if (answer.status !== 200) { error.textContent = F.reason(answer); error.hidden = false; return; }
+            F.openCase(c.id);
+            if (F.reloadTodo) { F.reloadTodo(); }
+          }, function () {
+            error.textContent = '网络不可用：答复未提交，请联网后重试（内容已保留）。';
+            error.hidden = false;
+          });
+        }}}, '答复'));
+      }
+      return F.el('li', {'class': 'gm-card'}, lines);
+    })));
   }
 
   function notes(c, draft) {

@@ -4,7 +4,7 @@
   'use strict';
   var F = window.gmField;
   var COLOURS = {green: '#2e7d32', yellow: '#f9a825', red: '#c62828'};
-  var tabs = ['cases', 'report', 'outbox', 'case'];
+  var tabs = ['cases', 'report', 'outbox', 'todo', 'case'];
   var shown = 'cases';
 
   F.tab = function () { return shown; };
@@ -123,6 +123,7 @@
   network();
   F.outbox.render();
   F.reloadCases().then(function () { return F.outbox.flush(); });
+  F.reloadTodo();
   route();
   offline();
   window.gmFieldReady = true;

@@ -141,7 +141,7 @@ def test_a_closed_case_cannot_go_back_except_where_the_workflow_reopens(conn, pl
 def test_a_stale_page_is_refused_not_overwritten(conn, placement, street):
     case = new_case(conn, placement)
     workflow.transition(conn, st.CODE, case, "mediating", at=at("2026-03-03 10:00"))
-    with pytest.raises(Conflict, match="已由他人办理，当前状态为「调处中」"):
+    with pytest.raises(Conflict, match="已由.*于 .* 办理，当前状态为「调处中」"):
         workflow.transition(conn, st.CODE, case, "resolved", expected="found")
 
 

@@ -31,6 +31,8 @@ ACTIONS: dict[str, str] = {
     "report": "上报事件",
     "follow_up": "跟进事件（记录、照片）",
     "move_case": "办理事件（流转、延期、关联）",
+    "supervise_case": "督办、催办事件",
+    "call_back": "回访当事人",
     "see_personal_data": "查看当事人的完整个人信息（留痕）",
     "see_plans": "查看网格调整方案与历次区划",
     "edit_plan": "编辑网格调整方案",
@@ -70,7 +72,9 @@ ROLES: dict[str, Role] = {
         Role(
             "chain",
             "责任链人员",
-            frozenset({"see_map", "locate", "use_field_page", *_HANDLING, *_EVERYONE}),
+            frozenset(
+                {"see_map", "locate", "use_field_page", "supervise_case", *_HANDLING, *_EVERYONE}
+            ),
             ASSIGNMENTS,
             home="center.page",
             # A grid member works from the phone (我的网格); the rest of the chain from their
@@ -81,7 +85,7 @@ ROLES: dict[str, Role] = {
         Role(
             "center",
             "综治中心",
-            frozenset({"see_map", "locate", *_HANDLING, *_EVERYONE}),
+            frozenset({"see_map", "locate", "supervise_case", "call_back", *_HANDLING, *_EVERYONE}),
             STREET,
             home="center.page",
         ),
@@ -175,6 +179,16 @@ def may_move(actor: Actor, roles: list[str] | tuple[str, ...]) -> bool:
     """Whether the actor's duties allow a step of a workflow that ``roles`` may make (the owner
     at the console makes any step, as a ledger entered late needs)."""
     return actor.role is OWNER or bool(set(roles) & actor.scope.duties)
+
+
+# Who supervises (督办 / 催办) a case: the center, and the leaders of the chain above the grid —
+# the 包片 leader over their package area (包保责任制) and the village's secretary over their
+# village. A grid member or a group leader is supervised, and does not supervise.
+SUPERVISING_DUTIES = frozenset({"center", "package_leader", "village_secretary"})
+
+
+def may_supervise(actor: Actor) -> bool:
+    return actor.role is OWNER or bool(SUPERVISING_DUTIES & actor.scope.duties)
 
 
 def home(role_code: str, duties: frozenset[str] = frozenset()) -> str:

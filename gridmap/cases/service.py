@@ -21,9 +21,10 @@ from gridmap.accounts.policy import Actor
 from gridmap.cases import photos
 from gridmap.core import clock
 from gridmap.core.errors import BadInput, Forbidden, NotFound
-from gridmap.data import cases, listing, people, workflow
+from gridmap.data import cases, listing, people, streets, workflow
 from gridmap.data import incidents as incident_data
 from gridmap.data import links as link_data
+from gridmap.data import supervision as supervisions
 
 UNKNOWN = "没有这个事件，或它不在您的负责范围内。"
 
@@ -73,6 +74,7 @@ def file(conn: psycopg.Connection, actor: Actor, incident_id: int) -> dict:
         "photos": more["photos"],
         "parties": cases.parties(conn, scope, incident_id),
         "moves": moves(conn, actor, case),
+        "supervisions": supervisions.of_case(conn, scope, incident_id, clock.now()),
     }
 
 
@@ -87,14 +89,25 @@ def moves(conn: psycopg.Connection, actor: Actor, case: dict) -> list[dict]:
     return [m for m in _steps(conn, case, actor) if m["mine"]]
 
 
+# 办结审核: who reviews a closure claimed from the field is each street's choice
+# (street.closure_review); the workflow names everyone who may, the street narrows it.
+REVIEWERS = {"center": {"center"}, "village": {"village_secretary", "village_cadre"}}
+
+
 def _steps(conn, case: dict, actor: Actor) -> list[dict]:
+    reviewers = None
+    if case["status"] == "review":
+        street = streets.get(conn, actor.street_code)
+        reviewers = REVIEWERS[street["closure_review"] if street else "center"]
     return [
         {
             "to_status": t["to_status"],
             "to_name": t["to_name"],
             "action": t["action"],
             "reason_required": t["reason_required"],
-            "mine": policy.may_move(actor, t["roles"]),
+            "mine": policy.may_move(
+                actor, t["roles"] if reviewers is None else sorted(set(t["roles"]) & reviewers)
+            ),
         }
         for t in workflow.transitions(conn)
         if t["kind"] == case["kind"] and t["from_status"] == case["status"]
@@ -118,6 +131,11 @@ def move(
     (the owner at the console only). Returns the event and the case after it."""
     policy.require(actor, "move_case")
     case = one(conn, actor, incident_id)
+    if expected is not None and expected != case["status"]:
+        # A stale page: the database's refusal says who acted first and when.
+        workflow.transition(
+            conn, actor.street_code, incident_id, to_status, reason=reason, expected=expected
+        )
     step = next((m for m in _steps(conn, case, actor) if m["to_status"] == to_status), None)
     if step is None:
         raise BadInput(_no_such_step(conn, case, to_status))

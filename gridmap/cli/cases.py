@@ -20,7 +20,7 @@ from gridmap.cli import acting
 from gridmap.core import params, timewindow
 from gridmap.core.clock import iso_local
 from gridmap.core.errors import BadInput
-from gridmap.data import workflow
+from gridmap.data import streets, workflow
 from gridmap.store import db
 
 COMMIT_HELP = "真正写入；不加则只检查并显示结果，不保存。"
@@ -191,6 +191,28 @@ def set_deadline(
             basis=basis,
         )
         click.echo(f"{kind}/{status}：{days} {'个工作日' if unit == 'working' else '日'}")
+
+
+REVIEWERS = {"center": "综治中心", "village": "村（社区）书记、村干部"}
+
+
+@click.command("review-by")
+@click.argument("reviewer", required=False, type=click.Choice(sorted(REVIEWERS)))
+@click.option("--commit", is_flag=True, help=COMMIT_HELP)
+@click.pass_obj
+def review_by(obj, reviewer: str | None, commit: bool) -> None:
+    """办结审核由谁进行：center（综治中心）或 village（村（社区））；不带参数时显示当前设置。"""
+    street = obj.config["STREET_CODE"]
+    if reviewer is None:
+        with db.connect(obj.config) as conn:
+            found = streets.get(conn, street)
+        if found is None:
+            raise BadInput(f"街道 {street} 尚无数据。")
+        click.echo(f"网格上报的化解由{REVIEWERS[found['closure_review']]}审核。")
+        return
+    with _change(obj, commit) as conn:
+        streets.set_closure_review(conn, street, reviewer)
+        click.echo(f"网格上报的化解改由{REVIEWERS[reviewer]}审核。")
 
 
 @click.group("calendar", invoke_without_command=True)

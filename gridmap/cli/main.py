@@ -305,7 +305,7 @@ def _register() -> None:
     from gridmap.cli import people as cli_people
     from gridmap.cli import plans as cli_plans
 
-    for group in (cli_cases.case, cli_cases.deadlines, cli_cases.calendar):
+    for group in (cli_cases.case, cli_cases.deadlines, cli_cases.calendar, cli_cases.review_by):
         main.add_command(group)
     main.add_command(cli_accounts.accounts_group)
     main.add_command(cli_plans.plans_group)

@@ -32,6 +32,18 @@ def day_words(value: datetime | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def deadline_text(value: datetime | None) -> str:
+    """A deadline as a street officer reads it. Periods end at 24:00 of their last day (民法典
+    第二百零三条), stored as 00:00 of the next day: shown as the last day, "2026-11-16 24:00";
+    any other moment to the minute."""
+    if value is None:
+        return ""
+    at = local(value)
+    if (at.hour, at.minute, at.second) == (0, 0, 0):
+        return f"{at - timedelta(days=1):%Y-%m-%d} 24:00"
+    return f"{at:%Y-%m-%d %H:%M}"
+
+
 def iso_local(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL).isoformat() if value is not None else None
 

@@ -61,6 +61,14 @@ CHECKS = {
     "division_published_boundary": "已发布的区划版本必须有街道边界",
     "street_code_official": "街道代码应为 9 位统计用区划代码",
     "incident_party_id_key_has_number": "当事人的身份证号摘要必须对应其身份证号",
+    "street_closure_review": "办结审核只能由 center（综治中心）或 village（村（社区））进行",
+    "incident_supervision_kind": "督办类型只能是督办或催办",
+    "incident_supervision_note": "督办内容应为 2～500 字",
+    "incident_supervision_answer_by": "答复期限应在督办之后、60 天之内",
+    "incident_supervision_answered": "答复应为 2～1000 字",
+    "incident_callback_result": "回访结果只能是满意、基本满意或不满意",
+    "incident_callback_note": "回访情况不超过 1000 字",
+    "incident_callback_after_closing": "回访须在办结之后",
 }
 # Unique and exclusion constraints a write can run into, in a person's words.
 KEYS = {

@@ -21,7 +21,7 @@ AREA = "SELECT, INSERT, UPDATE, DELETE"  # drafts only: published areas refuse c
 
 APP: dict[str, str] = {
     # the street and its versioned boundaries (planners edit drafts and publish them)
-    "street": READ,
+    "street": "SELECT, UPDATE (closure_review)",
     # a division is published only through plan_publish (or by the owner): the app writes
     # drafts, and cannot set a division's status or validity
     "division": "SELECT, INSERT, UPDATE (name, note, boundary), DELETE",
@@ -61,6 +61,14 @@ APP: dict[str, str] = {
     "incident_photo": "SELECT, INSERT",
     "incident_responsible": READ,
     "incident_handover": READ,  # written by plan_hand_over(), as the owner
+    # the center's work on a case: 督办 / 催办 (answered once) and 回访
+    "incident_supervision": (
+        "SELECT, INSERT (street_code, incident_id, kind, note, answer_by, by_person, by_account),"
+        " UPDATE (answer, answered_by, answered_at)"
+    ),
+    "incident_callback": (
+        "SELECT, INSERT (street_code, incident_id, closed_at, result, note, by_person, by_account)"
+    ),
     # the tally, kept by the database's triggers
     "incident_tally": READ,
     "incident_tally_monthly": READ,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from gridmap.cases import service
+from gridmap.cases import actions, service
 from gridmap.store import db
 from gridmap.web import access, users
 
@@ -22,7 +22,9 @@ REASON = "案件页面：办理人查看完整个人信息"
 @access.requires("see_incidents")
 def page(incident_id: int):
     with db.connection() as conn:
-        shown = service.page(conn, users.actor(), incident_id)
+        actor = users.actor()
+        shown = service.page(conn, actor, incident_id)
+        shown["actions"] = actions.panel(conn, actor, shown["case"])
     return render_template("case.html", **shown, full=False)
 
 
@@ -30,5 +32,7 @@ def page(incident_id: int):
 @access.requires("see_personal_data")
 def personal(incident_id: int):
     with db.connection() as conn:  # one transaction: the read and its audit record
-        shown = service.personal(conn, users.actor(), incident_id, REASON, users.origin())
+        actor = users.actor()
+        shown = service.personal(conn, actor, incident_id, REASON, users.origin())
+        shown["actions"] = actions.panel(conn, actor, shown["case"])
     return render_template("case.html", **shown, full=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request, send_file, url_for
 
-from gridmap.cases import query, service
+from gridmap.cases import query, service, supervision, todo
 from gridmap.core import clock, params
 from gridmap.core.errors import BadInput
 from gridmap.intake import pins
@@ -148,3 +148,28 @@ def photo(incident_id: int, photo_id: int):
     response = send_file(path, mimetype=mimetype, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.get("/todo")
+@access.requires("see_incidents")
+def todo_lists():
+    """待办 as data: ``sections``, each ``key``, ``label``, ``count`` and its ``items`` (a case, or
+    a supervision with the case it is of)."""
+    with db.connection() as conn:
+        return {"sections": todo.of(conn, users.actor())}
+
+
+@bp.get("/todo/count")
+@access.requires("see_incidents")
+def todo_count():
+    with db.connection() as conn:
+        return {"count": todo.count(conn, users.actor())}
+
+
+@bp.post("/<int:incident_id>/supervisions/<int:supervision_id>/answer")
+@access.requires("move_case")
+def answer_supervision(incident_id: int, supervision_id: int):
+    """``{"answer": "…"}``: the handler's answer to a 督办 / 催办 of the case."""
+    text = params.text(_body(), "answer", "答复", 1000, required=True)
+    with db.connection() as conn:
+        return supervision.answer(conn, users.actor(), incident_id, supervision_id, text)

@@ -75,7 +75,12 @@ def _viewer() -> dict:
     (the database away) must render without asking the database again."""
     user = g.get("_login_user")
     viewer = user if user is not None and user.is_authenticated else None
-    return {"viewer": viewer, "menu": policy.menu(viewer.role) if viewer else ()}
+    return {
+        "viewer": viewer,
+        "menu": policy.menu(viewer.role) if viewer else (),
+        # 待办: the header's link and badge (its count is fetched after the page has drawn)
+        "has_todo": bool(viewer) and policy.allows(viewer.role, "see_incidents"),
+    }
 
 
 @login_manager.user_loader

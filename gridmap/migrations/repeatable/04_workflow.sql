@@ -39,13 +39,22 @@ DECLARE
     due timestamptz;
     ev incident_event;
     allowed text;
+    last_by text;
+    last_at timestamptz;
 BEGIN
     SELECT * INTO i FROM incident x WHERE x.street_code = street AND x.id = incident_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION '事件 % 不存在', incident_id USING ERRCODE = 'GM404';
     END IF;
     IF expected IS NOT NULL AND expected <> i.status THEN
-        RAISE EXCEPTION '事件已由他人办理，当前状态为「%」，请刷新后再操作',
+        -- a stale page: say who acted first, and when
+        SELECT coalesce(p.name, '他人'), e.at INTO last_by, last_at
+          FROM incident_event e
+          LEFT JOIN person p ON p.street_code = e.street_code AND p.id = e.by_person
+         WHERE e.street_code = street AND e.incident_id = incident_transition.incident_id
+         ORDER BY e.at DESC, e.id DESC LIMIT 1;
+        RAISE EXCEPTION '事件已由%于 % 办理，当前状态为「%」，请刷新后再操作',
+            coalesce(last_by, '他人'), coalesce(gm_local(last_at)::timestamp(0)::text, '此前'),
             (SELECT name FROM incident_status WHERE kind = i.kind AND code = i.status)
             USING ERRCODE = 'GM409';
     END IF;
@@ -85,9 +94,9 @@ BEGIN
         due := gm_due(street, i.kind, t.to_status, at, i.reported_at);
     END IF;
     INSERT INTO incident_event (street_code, incident_id, kind, at, from_status, to_status,
-                                by_person, reason, due_at)
+                                by_person, reason, due_at, left_due_at)
     VALUES (street, incident_id, 'transition', at, i.status, t.to_status, by_person,
-            coalesce(reason, ''), due)
+            coalesce(reason, ''), due, i.due_at)
     RETURNING * INTO ev;
     UPDATE incident x
        SET status = t.to_status, status_since = at, due_at = due,
