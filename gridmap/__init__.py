@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin,
         api,
         audit,
+        board,
         cases,
         casework,
         center,
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(audit.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(casework.bp)
+    app.register_blueprint(board.bp)
     app.register_blueprint(incidents_api.bp)
     app.register_blueprint(open311.bp)
     app.register_blueprint(field.bp)
