@@ -51,9 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config.load(test_config))
     app.json = jsonout.BeijingJSON(app)
     app.jinja_env.filters["local"] = clock.local
-    app.jinja_env.filters["deadline"] = clock.deadline_text
     app.jinja_env.filters["day"] = lambda v: clock.local(v).strftime("%Y-%m-%d") if v else ""
     app.jinja_env.filters["day_words"] = clock.day_words
+    app.jinja_env.filters["deadline"] = clock.deadline_words  # 2026-11-16 24:00 前
     app.jinja_env.filters["minute"] = lambda v: (
         clock.local(v).strftime("%Y-%m-%d %H:%M") if v else ""
     )

@@ -141,9 +141,7 @@ PEOPLE = {
 def item(row: dict, people: dict | None) -> dict:
     """One incident of a map view as data: where, what, its state and deadline, and who
     answered for it (role → name)."""
-    from datetime import timedelta
-
-    from gridmap.core.clock import iso_local, local
+    from gridmap.core.clock import deadline_words, iso_local
 
     due = row.get("due_at")
     return {
@@ -159,8 +157,8 @@ def item(row: dict, people: dict | None) -> dict:
         "status_name": row["status_name"],
         "is_final": row["is_final"],
         "grid_code": row["grid_code"],
-        # The deadline is 24:00 of its last day: the day shown is the one before it.
-        "due_day": f"{local(due - timedelta(microseconds=1)):%Y-%m-%d}" if due else None,
+        # Written as every page writes a deadline: 2026-11-16 24:00 前.
+        "due_day": deadline_words(due) if due else None,
         "light": row.get("light"),
         "days_left": row.get("days_left"),
         "people": dict(people or {}),

@@ -99,7 +99,7 @@
       var lines = [
         F.el('div', {'class': 'gm-card-title'}, KINDS[s.kind] + ' · ' + (s.by_name || '')),
         F.el('div', {'class': 'gm-text'}, s.note),
-        F.el('div', {'class': 'gm-days'}, F.dueDay(s.answer_by) + ' 前答复' + (s.late ? '（已逾期）' : ''))
+        F.el('div', {'class': 'gm-days'}, '答复期限 ' + F.dueDay(s.answer_by) + (s.late ? '（已逾期）' : ''))
       ];
       if (s.answered_at) {
         lines.push(F.el('div', {'class': 'gm-text'}, '答复：' + s.answer));
@@ -155,7 +155,7 @@
     var c = data.case;
     var items = [{at: c.reported_at, what: '上报（' + c.kind_name + '）', text: ''}];
     data.history.forEach(function (e) {
-      var what = e.kind === 'extension' ? '延期至 ' + F.dueDay(e.due_at) : '转为「' + (e.to_name || e.to_status) + '」';
+      var what = e.kind === 'extension' ? '延期，新期限 ' + F.dueDay(e.due_at) : '转为「' + (e.to_name || e.to_status) + '」';
       items.push({at: e.at, what: what, by: e.by_name, text: e.reason});
     });
     data.notes.forEach(function (n) { items.push({at: n.at, what: '跟进', by: n.by_name, text: n.body}); });

@@ -43,9 +43,15 @@
     parts.formatToParts(new Date(value)).forEach(function (x) { p[x.type] = x.value; });
     return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute;
   };
-  // The last day of a period (the deadline is 24:00 of it).
+  // A deadline as every page writes it (gridmap.core.clock.deadline_words): a period's last
+  // day ends at 24:00 and is stored as the next day's 00:00, so it reads 2026-11-16 24:00 前;
+  // a deadline at another moment keeps its minute (2026-11-16 15:30 前).
+  var DAY = 86400000, BEIJING = 8 * 3600000;  // UTC+8 all year
   F.dueDay = function (value) {
-    return value ? F.time(new Date(new Date(value).getTime() - 1)).slice(0, 10) : '';
+    if (!value) { return ''; }
+    var t = new Date(value).getTime();
+    if ((t + BEIJING) % DAY === 0) { return F.time(new Date(t - 1)).slice(0, 10) + ' 24:00 前'; }
+    return F.time(value) + ' 前';
   };
 
   F.LIGHTS = {green: '按期', yellow: '临近期限', red: '已超期'};

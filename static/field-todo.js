@@ -30,7 +30,7 @@
     var lines = [F.el('div', {'class': 'gm-card-title'}, '案件 ' + id + ' · ' + (it.title || '（无标题）'))];
     if (it.note) {
       lines.push(F.el('div', {'class': 'gm-text'}, (it.kind_name || '督办') + ' · ' + (it.by_name || '') + '：' + it.note));
-      lines.push(F.el('div', {'class': 'gm-days'}, F.dueDay(it.answer_by) + ' 前答复' + (it.late ? '（已逾期）' : '')));
+      lines.push(F.el('div', {'class': 'gm-days'}, '答复期限 ' + F.dueDay(it.answer_by) + (it.late ? '（已逾期）' : '')));
     } else {
       lines.push(F.el('div', {'class': 'gm-hint'}, (it.status_name || '') +
                       (it.grid_name ? ' · ' + it.grid_name : '')));

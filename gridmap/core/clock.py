@@ -32,16 +32,22 @@ def day_words(value: datetime | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def deadline_text(value: datetime | None) -> str:
-    """A deadline as a street officer reads it. Periods end at 24:00 of their last day (民法典
-    第二百零三条), stored as 00:00 of the next day: shown as the last day, "2026-11-16 24:00";
-    any other moment to the minute."""
-    if value is None:
+def deadline_words(due: datetime | None) -> str:
+    """A deadline as every page, popup and phone writes it: 2026-11-16 24:00 前.
+
+    A period's last day ends at 24:00 (民法典第二百零三条), and a step's deadline is stored as
+    that moment, the next day's 00:00 (gm_deadline). Written as stored ("2026-11-17 00:00") it
+    reads a day late; written as a day alone ("2026-11-16") a street officer cannot tell
+    whether that day still counts. So the last day is named with its 24:00. A deadline at
+    another moment (a ledger's own) keeps its minute: 2026-11-16 15:30 前. The phone's scripts
+    write it the same way (static/field-core.js, ``F.dueDay``).
+    """
+    if due is None:
         return ""
-    at = local(value)
-    if (at.hour, at.minute, at.second) == (0, 0, 0):
-        return f"{at - timedelta(days=1):%Y-%m-%d} 24:00"
-    return f"{at:%Y-%m-%d %H:%M}"
+    at = due.astimezone(LOCAL)
+    if (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0):
+        return f"{at - timedelta(days=1):%Y-%m-%d} 24:00 前"
+    return f"{at:%Y-%m-%d %H:%M} 前"
 
 
 def iso_local(value: datetime | None) -> str | None:
