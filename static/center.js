@@ -31,3 +31,27 @@
   area.addEventListener('change', narrow);
   narrow();
 })();
+
+// 从案件页回到地图（/center/?focus=案件编号）：地图在该案件处打开，圈出它并打开其弹窗，
+// 弹窗链接回案件页。文字一律以 textContent 放入。
+(function () {
+  var data = document.getElementById('gm-focus');
+  if (!data || !window.gmMap) { return; }
+  var f = JSON.parse(data.textContent);
+  function line(tag, text, attrs) {
+    var node = document.createElement(tag);
+    node.textContent = text;
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+  var box = document.createElement('div');
+  box.className = 'gm-focus-popup';
+  box.appendChild(line('a', '案件 ' + f.id + ' · ' + f.kind_name, {href: f.url, id: 'gm-focus-link'}));
+  box.appendChild(line('div', f.title || '（无标题）'));
+  box.appendChild(line('div', f.status_name + (f.deadline ? ' · 期限 ' + f.deadline : ''), {'class': 'gm-hint'}));
+  window.gmMap.setView([f.lat, f.lon], 17, {animate: false});
+  var ring = L.circleMarker([f.lat, f.lon], {radius: 16, color: '#8b1a1a', weight: 3, fill: false,
+                                             className: 'gm-focus'});
+  ring.addTo(window.gmMap).bindPopup(box, {maxWidth: 300}).openPopup();
+  window.gmFocus = ring;
+})();

@@ -12,6 +12,7 @@ that a person is told in words why, and who may.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import psycopg
@@ -21,7 +22,7 @@ from gridmap.accounts.policy import Actor
 from gridmap.cases import photos
 from gridmap.core import clock
 from gridmap.core.errors import BadInput, Forbidden, NotFound
-from gridmap.data import cases, listing, people, streets, workflow
+from gridmap.data import callbacks, cases, listing, people, streets, workflow
 from gridmap.data import incidents as incident_data
 from gridmap.data import links as link_data
 from gridmap.data import supervision as supervisions
@@ -39,25 +40,177 @@ def one(conn: psycopg.Connection, actor: Actor, incident_id: int) -> dict:
 
 
 def page(conn: psycopg.Connection, actor: Actor, incident_id: int) -> dict:
-    """What the case page shows: the case, its history, its parties (masked), the cases naming
-    the same party, the handovers when plans moved its grid, and who answers for it now if it
-    was handed over."""
+    """What the case page shows: the case, where it lies, every event of it in one list in
+    time order, who answered for it when it happened (时任) beside who answers now (现任),
+    its parties (masked), and the cases linked to it (its escalation chain, the same party's
+    other cases)."""
     case = one(conn, actor, incident_id)
     scope = actor.scope
     case["repeats"] = cases.repeats(conn, scope, incident_id)
     case["handovers"] = cases.handovers(conn, scope, incident_id)
-    if case["handler_grid_code"]:
-        codes = {
-            "package_area": case["handler_package_area_code"],
-            "village": case["handler_village_code"],
-            "unit": case["handler_unit_code"],
-            "grid": case["handler_grid_code"],
-        }
-        case["handlers"] = people.responsible(conn, scope.street_code, clock.now(), codes)
+    phones = shows_staff_phones(actor)
+    then = _with_phones(cases.responsible_then(conn, scope, incident_id), phones)
+    now = _with_phones(
+        people.responsible(conn, scope.street_code, clock.now(), _codes_now(case)), phones
+    )
+    case["handlers"] = now
+    events = cases.history(conn, scope, incident_id)
+    chain = cases.linked(conn, scope, incident_id)
     return {
         "case": case,
-        "events": cases.history(conn, scope, incident_id),
+        "place": cases.place(conn, scope, incident_id),
+        "events": events,
+        "timeline": timeline(
+            case,
+            events,
+            cases.follow_up(conn, scope, incident_id),
+            chain["links"],
+            {
+                "supervisions": supervisions.of_case(conn, scope, incident_id, clock.now()),
+                "callbacks": callbacks.of_case(conn, scope, incident_id),
+            },
+        ),
+        "responsible": side_by_side(then, now),
+        "phones": phones,
+        "chain": chain,
         "parties": cases.parties(conn, scope, incident_id),
+    }
+
+
+def shows_staff_phones(actor: Actor) -> bool:
+    """Whether the actor is shown the phones of the people answering for a case (then and now).
+
+    Staff phones are not parties' personal data (those are masked by gridmap.accounts.pii),
+    but a grid member's own mobile is not for every account either. The center dispatches and
+    calls the chain, and the chain call each other (包保责任制: a 包片 leader rings the grid
+    member of an overdue case): the accounts whose scope is the whole street with its duties,
+    or their own assignments. Any other kind (a planner reading the street, a department a
+    case is referred to) reaches the chain through the center. The one rule of it.
+    """
+    return actor.role.scope in (policy.STREET, policy.ASSIGNMENTS)
+
+
+def _with_phones(rows: list[dict], phones: bool) -> list[dict]:
+    """The people, with their phone and the number to dial (``tel``) if the actor may see
+    them, without either otherwise."""
+    return [
+        {**r, "tel": re.sub(r"[^0-9+]", "", r["phone"])}
+        if phones and r["phone"]
+        else {**r, "phone": None, "tel": None}
+        for r in rows
+    ]
+
+
+LEVELS = ("package_area", "village", "unit", "grid")
+
+
+def _codes_now(case: dict) -> dict:
+    """The areas that answer for the case now: those of the grid a plan handed it over to,
+    else those it landed in."""
+    prefix = "handler_" if case["handler_grid_code"] else ""
+    return {level: case[f"{prefix}{level}_code"] for level in LEVELS}
+
+
+def side_by_side(then: list[dict], now: list[dict]) -> list[dict]:
+    """One row per duty of the chain, from the 包片 leader down: who held it when the case
+    happened and who holds it now, and whether they differ (someone left, or a plan moved
+    the case to another grid)."""
+    duties: dict[str, dict] = {}
+    for when, rows in (("then", then), ("now", now)):
+        for p in rows:
+            row = duties.setdefault(
+                p["role"],
+                {"role": p["role"], "role_name": p["role_name"], "level": p["level"]},
+            )
+            row.setdefault(when, []).append(p)
+    out = sorted(duties.values(), key=lambda r: (r["level"], r["role"]))
+    for r in out:
+        r.setdefault("then", [])
+        r.setdefault("now", [])
+        r["changed"] = {p["id"] for p in r["then"]} != {p["id"] for p in r["now"]}
+    return out
+
+
+_SUPERVISION = {"supervise": "督办", "urge": "催办"}
+
+
+def timeline(
+    case: dict, events: list[dict], more: dict, links: list[dict], work: dict | None = None
+) -> list[dict]:
+    """Every event of the case in one list, oldest first: its report, its steps and
+    extensions, follow-up notes and photos, its links to other cases (``links`` may hold the
+    rest of its chain), handovers when a plan moved its grid. Each has when (``at``), who
+    (``by``, a person's name), what happened (``what``) and the words written with it
+    (``text``); a photo carries its row (``photo``), a link the other case (``other``, with
+    ``what`` before it and ``after`` it). ``work`` holds the center's work on it: its
+    supervisions (督办 / 催办, and their answers) and callbacks (回访)."""
+    items = [_item(case["reported_at"], "reported", case["reported_by_name"], "上报")]
+    work = work or {}
+    for sv in work.get("supervisions", []):
+        what = f"{_SUPERVISION[sv['kind']]}（答复期限 {clock.deadline_words(sv['answer_by'])}）"
+        items.append(_item(sv["at"], "supervision", sv["by_name"], what, sv["note"]))
+        if sv["answered_at"]:
+            items.append(
+                _item(sv["answered_at"], "answer", sv["answered_by_name"], "答复督办", sv["answer"])
+            )
+    for cb in work.get("callbacks", []):
+        items.append(
+            _item(cb["at"], "callback", cb["by_name"], f"回访：{cb['result_name']}", cb["note"])
+        )
+    for e in events:
+        if e["kind"] == "extension":
+            what = f"延期，新期限 {clock.deadline_words(e['due_at'])}"
+        elif e["kind"] == "transition":
+            what = f"转为「{e['to_name'] or e['to_status']}」"
+        else:  # a kind of event added later: named as the database names it
+            what = e["to_name"] or e["kind"]
+        items.append(_item(e["at"], e["kind"], e["by_name"], what, e["reason"]))
+    for n in more["notes"]:
+        items.append(_item(n["at"], "note", n["by_name"], "跟进记录", n["body"]))
+    for p in more["photos"]:
+        items.append({**_item(p["at"], "photo", p["by_name"], "现场照片"), "photo": p})
+    for link in (x for x in links if case["id"] in (x["from_id"], x["to_id"])):
+        mine = link["from_id"] == case["id"]
+        other = link["to_id"] if mine else link["from_id"]
+        what, after = (
+            (f"本案{link['link_name']}：", "") if mine else ("", f"{link['link_name']}：本案")
+        )
+        items.append(
+            {
+                **_item(link["at"], "link", link["by_name"], what, link["note"]),
+                "other": other,
+                "after": after,
+            }
+        )
+    for h in case["handovers"]:
+        what = (
+            f"网格调整移交：由 {h['from_grid_name']}（{h['from_grid_code']}）"
+            f"移交 {h['to_grid_name']}（{h['to_grid_code']}）"
+        )
+        text = f"网格调整方案「{h['plan_name']}」" + (
+            f"：{h['plan_note']}" if h["plan_note"] else ""
+        )
+        items.append(_item(h["at"], "handover", h["by_name"], what, text))
+    return sorted(items, key=lambda it: it["at"])
+
+
+def _item(at, kind: str, by: str | None, what: str, text: str | None = "") -> dict:
+    return {"at": at, "kind": kind, "by": by or "", "what": what, "text": text or ""}
+
+
+def focus(conn: psycopg.Connection, actor: Actor, incident_id: int) -> dict:
+    """What the center's map needs to open at a case (/center/?focus=ID): its point and the
+    words of its marker. A case outside the scope is answered as one that does not exist."""
+    case = one(conn, actor, incident_id)
+    where = cases.place(conn, actor.scope, incident_id)
+    return {
+        "id": case["id"],
+        "lat": where["lat"],
+        "lon": where["lon"],
+        "kind_name": case["kind_name"],
+        "title": case["title"],
+        "status_name": case["status_name"],
+        "deadline": "" if case["is_final"] else clock.deadline_words(case["due_at"]),
     }
 
 

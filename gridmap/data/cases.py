@@ -85,14 +85,28 @@ def one(conn: psycopg.Connection, scope: Scope, incident_id: int, now: datetime)
             """SELECT i.id, i.kind, k.name AS kind_name, i.category,
                       coalesce(cat.name, i.category) AS category_name, i.status,
                       s.name AS status_name, s.is_final, i.title, i.description, i.occurred_at,
-                      i.reported_at, i.status_since, i.due_at, i.closed_at, i.grid_code,
-                      i.village_code, i.package_area_code, c.light, c.days_left,
+                      i.reported_at, i.status_since, i.due_at, i.closed_at, i.unit_code,
+                      i.grid_code, i.village_code, i.package_area_code, c.light, c.days_left,
                       i.handler_unit_code, i.handler_grid_code, i.handler_village_code,
-                      i.handler_package_area_code
+                      i.handler_package_area_code, g.name AS grid_name, v.name AS village_name,
+                      hg.name AS handler_grid_name, hv.name AS handler_village_name,
+                      rp.name AS reported_by_name
                  FROM incident i
                  JOIN incident_kind k ON k.code = i.kind
                  JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
                  LEFT JOIN incident_category cat ON cat.kind = i.kind AND cat.code = i.category
+                 LEFT JOIN grid g ON g.id = i.grid_id
+                 LEFT JOIN village v ON v.id = g.village_id
+                 LEFT JOIN person rp ON rp.street_code = i.street_code AND rp.id = i.reported_by
+                 -- the grid handling a handed-over case, named as the division of its last
+                 -- handover names it
+                 LEFT JOIN LATERAL (
+                      SELECT h.division_id FROM incident_handover h
+                       WHERE h.street_code = i.street_code AND h.incident_id = i.id
+                       ORDER BY h.at DESC, h.id DESC LIMIT 1) last ON true
+                 LEFT JOIN grid hg ON hg.division_id = last.division_id
+                      AND hg.code = i.handler_grid_code
+                 LEFT JOIN village hv ON hv.id = hg.village_id
                 CROSS JOIN LATERAL gm_clock(i.status_since, i.due_at, i.closed_at, %(now)s) c
                 WHERE {} AND i.id = %(id)s"""
         ).format(allowed),
@@ -107,12 +121,16 @@ def handovers(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[
     return conn.execute(
         sql.SQL(
             """SELECT h.at, h.from_grid_code, h.to_grid_code, h.plan_id, p.name AS plan_name,
+                      p.note AS plan_note,
                       COALESCE(fg.name, h.from_grid_code) AS from_grid_name,
-                      COALESCE(tg.name, h.to_grid_code) AS to_grid_name
+                      COALESCE(tg.name, h.to_grid_code) AS to_grid_name,
+                      COALESCE(pp.name, pa.username) AS by_name
                  FROM incident i
                  JOIN incident_handover h ON h.street_code = i.street_code
                       AND h.incident_id = i.id
                  JOIN plan p ON p.street_code = h.street_code AND p.id = h.plan_id
+                 LEFT JOIN account pa ON pa.id = p.published_by
+                 LEFT JOIN person pp ON pp.street_code = pa.street_code AND pp.id = pa.person_id
                  LEFT JOIN grid tg ON tg.division_id = h.division_id AND tg.code = h.to_grid_code
                  LEFT JOIN grid fg ON fg.division_id = i.division_id
                       AND fg.code = h.from_grid_code
@@ -139,6 +157,102 @@ def history(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[di
         {**params, "id": incident_id},
         prepare=False,
     ).fetchall()
+
+
+def responsible_then(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[dict]:
+    """Who answered for the case's place when it happened (时任: its snapshot and its own
+    time, the view incident_responsible), with their phones, if the case is in the scope. Staff
+    phones are not parties' data; who is shown them is the cases service's to say."""
+    allowed, params = scope.where("i")
+    return conn.execute(
+        sql.SQL(
+            """SELECT r.role, r.role_name, r.level, r.person_id AS id, r.name, r.title, r.phone
+                 FROM incident i
+                 JOIN incident_responsible r ON r.street_code = i.street_code
+                      AND r.incident_id = i.id
+                WHERE {} AND i.id = %(id)s ORDER BY r.level, r.person_id"""
+        ).format(allowed),
+        {**params, "id": incident_id},
+        prepare=False,
+    ).fetchall()
+
+
+def place(conn: psycopg.Connection, scope: Scope, incident_id: int) -> dict | None:
+    """Where the case lies, if it is in the scope: its point, the grid it landed in (its
+    snapshot) and, for a case a plan handed over, the grid handling it now, as GeoJSON, and the
+    box around them (``bounds``: [[south, west], [north, east]])."""
+    allowed, params = scope.where("i")
+    row = conn.execute(
+        sql.SQL(
+            """SELECT ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
+                      ST_AsGeoJSON(g.geom, 6)::json AS grid,
+                      ST_AsGeoJSON(hg.geom, 6)::json AS handler_grid,
+                      ST_YMin(b.parts) AS south, ST_XMin(b.parts) AS west,
+                      ST_YMax(b.parts) AS north, ST_XMax(b.parts) AS east
+                 FROM incident i
+                 JOIN grid g ON g.id = i.grid_id
+                 LEFT JOIN LATERAL (
+                      SELECT h.division_id FROM incident_handover h
+                       WHERE h.street_code = i.street_code AND h.incident_id = i.id
+                       ORDER BY h.at DESC, h.id DESC LIMIT 1) last ON true
+                 LEFT JOIN grid hg ON hg.division_id = last.division_id
+                      AND hg.code = i.handler_grid_code
+                CROSS JOIN LATERAL (SELECT ST_Collect(ARRAY[i.geom, g.geom, hg.geom]) AS parts) b
+                WHERE {} AND i.id = %(id)s"""
+        ).format(allowed),
+        {**params, "id": incident_id},
+        prepare=False,
+    ).fetchone()
+    if row is None:
+        return None
+    box = [[row.pop("south"), row.pop("west")], [row.pop("north"), row.pop("east")]]
+    return {**row, "bounds": box}
+
+
+def linked(conn: psycopg.Connection, scope: Scope, incident_id: int) -> dict:
+    """The case's links (incident_link, both ways) and the whole chain they make: a dispute
+    taken up for mediation that then became a petition is one chain, read from any of its
+    cases. Only cases in the scope are walked and shown (one outside it is answered as one that
+    does not exist, here as on its own page). ``links`` are the links between the chain's
+    cases, oldest first; ``cases`` the chain's other cases, by when they happened."""
+    allowed, params = scope.where("i")
+    cases = conn.execute(
+        sql.SQL(
+            """WITH RECURSIVE chain(id) AS (
+                    SELECT i.id FROM incident i WHERE {a} AND i.id = %(id)s
+                    UNION
+                    SELECT i.id FROM chain c
+                     CROSS JOIN LATERAL (
+                           SELECT l.to_id AS other FROM incident_link l
+                            WHERE l.street_code = %(scope_street)s AND l.from_id = c.id
+                           UNION ALL
+                           SELECT l.from_id FROM incident_link l
+                            WHERE l.street_code = %(scope_street)s AND l.to_id = c.id) o
+                      JOIN incident i ON i.street_code = %(scope_street)s AND i.id = o.other
+                     WHERE {a})
+               SELECT i.id, i.occurred_at, k.name AS kind_name, i.title,
+                      s.name AS status_name, s.is_final
+                 FROM chain c
+                 JOIN incident i ON i.street_code = %(scope_street)s AND i.id = c.id
+                 JOIN incident_kind k ON k.code = i.kind
+                 JOIN incident_status s ON s.kind = i.kind AND s.code = i.status
+                ORDER BY i.occurred_at, i.id"""
+        ).format(a=allowed),
+        {**params, "id": incident_id},
+        prepare=False,
+    ).fetchall()
+    ids = [c["id"] for c in cases]
+    links = conn.execute(
+        """SELECT l.id, l.link, k.name AS link_name, l.from_id, l.to_id, l.at, l.note,
+                  p.name AS by_name
+             FROM incident_link l
+             JOIN link_kind k ON k.code = l.link
+             LEFT JOIN person p ON p.street_code = l.street_code AND p.id = l.by_person
+            WHERE l.street_code = %(s)s AND l.from_id = ANY(%(ids)s) AND l.to_id = ANY(%(ids)s)
+            ORDER BY l.at, l.id""",
+        {"s": scope.street_code, "ids": ids},
+    ).fetchall()
+    return {"cases": [c for c in cases if c["id"] != incident_id], "links": links}
 
 
 def parties(conn: psycopg.Connection, scope: Scope, incident_id: int) -> list[dict]:

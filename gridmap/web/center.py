@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
 
 import layers
+from gridmap.cases import service as cases_service
 from gridmap.center import filters
 from gridmap.center import service as center_service
 from gridmap.center.analysis import Analysis
@@ -42,7 +43,10 @@ HOT = {
 def page():
     scope = users.scope()
     metric = params.choice(request.args, "metric", "着色指标 metric", METRICS, "rate")
+    focus = params.integer(request.args, "focus", "案件编号 focus", lo=1)
     with db.connection() as conn:
+        # ?focus=ID (the case page's link back to the map): the map opens at that case.
+        at = cases_service.focus(conn, users.actor(), focus) if focus else None
         p = center_service.page(
             conn, current_app.extensions["gridmap.analyst"], users.actor(), request.args
         )
@@ -83,6 +87,7 @@ def page():
         mine=p.mine,
         person=current_user.display_name,
         backup_words=backup.status_words(current_app.config) if scope.whole else None,
+        focus=at and {**at, "url": url_for("cases.page", incident_id=at["id"])},
     )
 
 
