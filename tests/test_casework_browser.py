@@ -65,7 +65,8 @@ def test_the_center_supervises_and_the_phone_shows_it_in_to_do(page, phone, url,
     phone.fill("#gm-supervisions textarea", "已入户调解，周五再谈")
     phone.locator("#gm-supervisions button[data-answer]").click()
     wait_until(
-        phone, "document.querySelector('#gm-supervisions').textContent.includes('答复：已入户调解')"
+        phone,
+        "(document.querySelector('#gm-supervisions') || {textContent: ''}).textContent.includes('答复：已入户调解')",
     )
     wait_until(phone, "document.getElementById('gm-count-todo').textContent === ''")
     page.reload()
@@ -81,7 +82,7 @@ def test_a_closure_from_the_phone_is_returned_and_claimed_again(page, phone, url
     wait_until(phone, "!!document.querySelector('button[data-to=review]')")
     assert phone.locator("button[data-to=resolved]").count() == 0
     phone.locator("button[data-to=review]").click()
-    wait_until(phone, "document.getElementById('gm-case-status').textContent === '待审核'")
+    wait_until(phone, "(document.getElementById('gm-case-status') || {}).textContent === '待审核'")
 
     sign_in_browser(page, url, "center")
     page.goto(f"{url}/cases/todo")
@@ -98,7 +99,7 @@ def test_a_closure_from_the_phone_is_returned_and_claimed_again(page, phone, url
     phone.locator("#gm-todo [data-section=returned] li").first.click()
     wait_until(phone, "!!document.querySelector('button[data-to=review]')")
     phone.locator("button[data-to=review]").click()
-    wait_until(phone, "document.getElementById('gm-case-status').textContent === '待审核'")
+    wait_until(phone, "(document.getElementById('gm-case-status') || {}).textContent === '待审核'")
 
     page.reload()
     page.locator("button[data-move=resolved]").click()

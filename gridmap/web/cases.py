@@ -8,11 +8,11 @@ that view is written to the audit log in the same transaction as the read that r
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint
 
 from gridmap.cases import actions, service
 from gridmap.store import db
-from gridmap.web import access, mapping, users
+from gridmap.web import access, casepage, users
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 REASON = "案件页面：办理人查看完整个人信息"
@@ -25,7 +25,7 @@ def page(incident_id: int):
         actor = users.actor()
         shown = service.page(conn, actor, incident_id)
         shown["actions"] = actions.panel(conn, actor, shown["case"])
-    return _render(shown, full=False)
+    return casepage.render(shown, full=False)
 
 
 @bp.post("/<int:incident_id>/personal")
@@ -35,14 +35,4 @@ def personal(incident_id: int):
         actor = users.actor()
         shown = service.personal(conn, actor, incident_id, REASON, users.origin())
         shown["actions"] = actions.panel(conn, actor, shown["case"])
-    return _render(shown, full=True)
-
-
-def _render(shown: dict, full: bool):
-    """The case page, with its small map: the base map as configured (or a plain background),
-    fitted to the case's grid; static/case.js draws the grid and the point from the page's
-    data."""
-    m = mapping.new_map(current_app.config, shown["place"]["bounds"])
-    return render_template(
-        "case.html", **shown, full=full, map=mapping.components(m, control=False)
-    )
+    return casepage.render(shown, full=True)

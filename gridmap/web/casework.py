@@ -12,7 +12,7 @@ from gridmap.cases import actions, callback, service, supervision, todo
 from gridmap.core import params
 from gridmap.core.errors import GridmapError
 from gridmap.store import db
-from gridmap.web import access, users
+from gridmap.web import access, casepage, users
 
 bp = Blueprint("casework", __name__, url_prefix="/cases")
 
@@ -28,9 +28,7 @@ def _on_case(incident_id: int, work):
             actor = users.actor()
             shown = service.page(conn, actor, incident_id)
             shown["actions"] = actions.panel(conn, actor, shown["case"])
-        return render_template(
-            "case.html", **shown, full=False, refusal=refused.message
-        ), refused.status
+        return casepage.render(shown, full=False, refusal=refused.message), refused.status
     flash(done)
     if request.form.get("back") == "board":  # one click on the overdue board (督办台)
         return redirect(url_for("board.page"), code=303)
