@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin,
         api,
         audit,
+        basemap,
         board,
         cases,
         casework,
@@ -39,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         planner_api,
         security,
         signin,
+        tiles,
         users,
     )
 
@@ -70,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     CSRFProtect(app)  # every form and state-changing API call carries the session's token
     security.init_app(app)
     compress.init_app(app)
+    basemap.init_app(app)  # the street's tile file, if TILES names one: opened now
     app.register_blueprint(signin.bp)
     app.register_blueprint(overview.bp)
     app.register_blueprint(api.bp)
@@ -84,4 +87,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(field.bp)
     app.register_blueprint(planner.bp)
     app.register_blueprint(planner_api.bp)
+    app.register_blueprint(tiles.bp)
     return app

@@ -66,7 +66,8 @@ def test_the_center_supervises_and_the_phone_shows_it_in_to_do(page, phone, url,
     phone.locator("#gm-supervisions button[data-answer]").click()
     wait_until(
         phone,
-        "(document.querySelector('#gm-supervisions') || {textContent: ''}).textContent.includes('答复：已入户调解')",
+        "(document.querySelector('#gm-supervisions') || {textContent: ''})"
+        ".textContent.includes('答复：已入户调解')",
     )
     wait_until(phone, "document.getElementById('gm-count-todo').textContent === ''")
     page.reload()

@@ -47,9 +47,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BACKUP_KEEP_FULL", 2, "备份目录保留多少份完整备份（及其增量备份与所需 WAL）。"),
     Setting("STREET_CODE", "420114004", "本系统服务的街道（9 位行政区划代码）。"),
     Setting(
-        "TILES", "none", "底图：none（无底图）、tianditu（天地图，需密钥）或 XYZ 瓦片地址模板。"
+        "TILES",
+        "none",
+        "底图：none（无底图）、tianditu（天地图，需密钥）、XYZ 瓦片地址模板，"
+        "或本街道的 .mbtiles/.pmtiles 底图文件路径（相对路径从实例目录算起），由本系统离线提供。",
     ),
-    Setting("TILES_ATTRIBUTION", "", "XYZ 底图的版权说明。"),
+    Setting("TILES_ATTRIBUTION", "", "底图的版权说明（底图文件默认用其自带的说明）。"),
     Setting("TIANDITU_KEY", "", "天地图密钥（tk）。"),
     Setting("HOST", "127.0.0.1", "网页服务监听地址。"),
     Setting("PORT", 8050, "网页服务端口。"),
