@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+
+import branca.element
 import folium
+import jinja2
 from flask import url_for
 from markupsafe import Markup
 
 from gridmap.web import basemap, offline
+
+# branca compiles the Jinja template of every element made with a template string, each time
+# one is made (branca.element.Element.__init__): a map page made ~40 such elements and spent a
+# quarter of its server time compiling the same few sources again. A compiled template is
+# immutable and renders safely from any thread, so one per source is kept (branca 0.8).
+branca.element.Template = functools.lru_cache(maxsize=512)(jinja2.Template)
 
 
 def new_map(config: dict, bounds: list[list[float]]) -> folium.Map:
