@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         center,
         compress,
         errors,
+        exports,
         field,
         incidents_api,
         jsonout,
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(overview.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(center.bp)
+    app.register_blueprint(exports.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(cases.bp)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up gridmap on this machine; safe to run again (it only installs what is missing).
 #
-#   bash scripts/setup.sh          # to run gridmap: PostgreSQL + PostGIS, pgBackRest, Node/npm, Python venv, assets
-#   bash scripts/setup.sh --test   # also what the tests need: Chromium and a CJK font
+#   bash scripts/setup.sh          # to run gridmap: PostgreSQL + PostGIS, pgBackRest, Node/npm,
+#                                  # a CJK font (printouts), Python venv, assets
+#   bash scripts/setup.sh --test   # also what the tests need: Chromium, poppler-utils, openssl
 #
 # As root it installs Debian packages with apt-get; otherwise it says exactly what to install.
 set -euo pipefail
@@ -30,9 +31,12 @@ fi
 command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)  # gridmap db backup / restore
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+# The PDF and PNG printouts of the center's view set their Chinese in Noto Sans CJK SC
+# (gridmap/center/cjkfont.py); the browser tests' screenshots use it too.
+have_pkg fonts-noto-cjk || missing+=(fonts-noto-cjk)
 if [ "$WANT_TEST" = 1 ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
-    have_pkg fonts-noto-cjk || missing+=(fonts-noto-cjk)
+    command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)  # tests/test_exports.py
     command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # tests/test_serving.py's certificate
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
