@@ -321,3 +321,21 @@ def test_others_and_strangers_get_no_export(app, anonymous):
         assert r.status_code == 302 and "/signin" in r.headers["Location"]
         r = planner.get(f"/center/export.{ext}")
         assert r.status_code == 403 and "无权" in r.get_data(as_text=True)
+
+
+def test_the_links_carry_the_pages_query_string_as_text(app):
+    from flask import render_template
+
+    hostile = 'from=2024-01-01&kind=dispute&kind=petition&x="><script>alert(1)</script>'
+    with app.test_request_context("/center/", environ_overrides={"QUERY_STRING": hostile}):
+        html = render_template("_center_exports.html")
+    assert "<script>" not in html and "&#34;&gt;&lt;script&gt;" in html
+    links = re.findall(r'href="([^"]+)"', html)
+    assert links[0].startswith("/center/export.pdf?from=2024-01-01&amp;kind=dispute&amp;kind=")
+    assert {link.split("?")[0] for link in links} == {
+        "/center/export.pdf",
+        "/center/export.png",
+        "/center/export.xlsx",
+        "/center/export.csv",
+    }
+    assert links[-1].endswith("&amp;table=hotspots")
