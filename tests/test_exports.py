@@ -171,6 +171,10 @@ def test_the_tables_hold_a_row_per_incident_the_page_counts(client):
     rows = list(book["事件清单"].iter_rows(values_only=True))
     assert rows[0] == sheets.INCIDENT_COLUMNS
     assert len(rows) - 1 == total > 100
+    # a deadline is written as every page writes it (its last day, 24:00), for open cases only
+    deadlines = {r[4].startswith("办理中"): r[7] for r in rows[1:]}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d (24:00|\d\d:\d\d) 前", deadlines[True])
+    assert not deadlines[False]
     spots = list(book["高发网格"].iter_rows(values_only=True))
     assert spots[0] == sheets.HOTSPOT_COLUMNS
     about = [r[0] for r in book["说明"].iter_rows(values_only=True)]

@@ -186,5 +186,11 @@ def _light(i: dict) -> str:
 
 
 def _due_day(due) -> str:
-    # The deadline is 24:00 of its last day: the day written is the one before it.
-    return f"{clock.local(due - timedelta(microseconds=1)):%Y-%m-%d}" if due else ""
+    """As every page writes a deadline: its last day with 24:00 (a step's deadline is stored
+    as the next day's 00:00), or its own minute when it has one: 2026-11-16 24:00 前."""
+    if due is None:
+        return ""
+    at = clock.local(due)
+    if (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0):
+        return f"{at - timedelta(days=1):%Y-%m-%d} 24:00 前"
+    return f"{at:%Y-%m-%d %H:%M} 前"
