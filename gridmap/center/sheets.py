@@ -14,7 +14,6 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -65,7 +64,7 @@ def incident_rows(view: View) -> Iterator[list]:
             ("已办结" if i["is_final"] else "办理中") + f"（{i['status_name']}）",
             _light(i),
             f"{clock.local(i['occurred_at']):%Y-%m-%d %H:%M}",
-            _due_day(i["due_at"]) if not i["is_final"] else "",
+            clock.deadline_words(i["due_at"]) if not i["is_final"] else "",
             i["village_name"],
             f"{i['grid_name']}（{i['grid_code']}）" if i["grid_code"] else "",
         ]
@@ -183,14 +182,3 @@ def _light(i: dict) -> str:
     d = i["days_left"]
     left = f"超期 {-d} 天" if d < 0 else ("今天到期" if d == 0 else f"剩 {d} 天")
     return f"{i['light_name']}（{left}）"
-
-
-def _due_day(due) -> str:
-    """As every page writes a deadline: its last day with 24:00 (a step's deadline is stored
-    as the next day's 00:00), or its own minute when it has one: 2026-11-16 24:00 前."""
-    if due is None:
-        return ""
-    at = clock.local(due)
-    if (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0):
-        return f"{at - timedelta(days=1):%Y-%m-%d} 24:00 前"
-    return f"{at:%Y-%m-%d %H:%M} 前"
