@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         overview,
         planner,
         planner_api,
+        referrals,
         security,
         signin,
         tiles,
@@ -84,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(cases.bp)
     app.register_blueprint(casework.bp)
     app.register_blueprint(board.bp)
+    app.register_blueprint(referrals.bp)
     app.register_blueprint(incidents_api.bp)
     app.register_blueprint(open311.bp)
     app.register_blueprint(field.bp)

@@ -12,7 +12,7 @@
       var total = 0;
       F.clear(box);
       sections.forEach(function (s) {
-        if (s.key !== 'awaiting') { total += s.count; }
+        if (s.key !== 'awaiting' && s.key !== 'referral_waiting') { total += s.count; }
         if (!s.count) { return; }
         box.appendChild(F.el('h3', {}, s.label + '（' + s.count + '）'));
         box.appendChild(F.el('ul', {'class': 'gm-cards', dataset: {section: s.key}}, s.items.map(item)));

@@ -128,7 +128,8 @@ def create(
         people.assign(owner, CODE, frame.assign(person_id=frame["who"].map(ids)))
         digest = passwords.hash_password(demo_accounts.PASSWORD)
         for username, role, who in ACCOUNTS:
-            accounts.create(owner, CODE, username, role, ids.get(who), digest, False)
+            department = "police" if role == "department" else None  # 派出所
+            accounts.create(owner, CODE, username, role, ids.get(who), digest, False, department)
     owner.commit()
     return division
 
@@ -145,4 +146,5 @@ ACCOUNTS = (
     ("planner", "planner", "书记甲"),
     ("planner2", "planner", "书记乙"),
     ("auditor", "auditor", "书记甲"),
+    ("police1", "department", "包二"),
 )

@@ -18,6 +18,7 @@ ROLES = {  # the demo's accounts, one per kind
     "planner": "planner",
     "auditor": "auditor",
     "chain": "gridmember",
+    "department": "paichusuo",
 }
 # A value for each path parameter a route may have; a route with another one fails the test
 # until it is given one here (so a new route is walked too).
@@ -31,6 +32,7 @@ SAMPLES = {
     "photo_id": "1",
     "plan_id": "1",
     "step": "publish",
+    "referral_id": "1",
     "supervision_id": "1",
     "village": "420114004201",
     "x": "3370",  # a base-map tile (gridmap/web/tiles.py)
@@ -126,6 +128,7 @@ REACH = {
     "planner": {"api.locate_point", "open311", "overview", "planner", "planner_api", "signin"}
     | {"tiles"},
     "admin": {"admin", "open311", "overview", "signin", "tiles"},
+    "department": {"open311", "referrals", "signin"},
     "auditor": {"audit", "open311", "signin"},
 }
 

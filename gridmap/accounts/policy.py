@@ -33,6 +33,8 @@ ACTIONS: dict[str, str] = {
     "move_case": "办理事件（流转、延期、关联）",
     "supervise_case": "督办、催办事件",
     "call_back": "回访当事人",
+    "refer_case": "转办事件给联动单位",
+    "answer_referral": "查看并答复转办给本单位的事件",
     "see_personal_data": "查看当事人的完整个人信息（留痕）",
     "see_plans": "查看网格调整方案与历次区划",
     "edit_plan": "编辑网格调整方案",
@@ -85,7 +87,11 @@ ROLES: dict[str, Role] = {
         Role(
             "center",
             "综治中心",
-            frozenset({"see_map", "locate", "supervise_case", "call_back", *_HANDLING, *_EVERYONE}),
+            frozenset(
+                {"see_map", "locate", "supervise_case", "call_back", "refer_case"}
+                | _HANDLING
+                | _EVERYONE
+            ),
             STREET,
             home="center.page",
         ),
@@ -103,6 +109,15 @@ ROLES: dict[str, Role] = {
                 ("planner.compare", "区划对照"),
                 ("overview.street_map", "街道总览"),
             ),
+        ),
+        Role(
+            "department",
+            "联动单位",
+            # 派出所、司法所、法庭…: what the center referred to the account's department, and
+            # nothing else of the street (gridmap.cases.referrals reads it by the department)
+            frozenset({"answer_referral", *_EVERYONE}),
+            NOTHING,
+            home="referrals.page",
         ),
         Role(
             "admin",

@@ -9,7 +9,7 @@ import psycopg
 
 from gridmap.accounts import policy
 from gridmap.accounts.policy import Actor
-from gridmap.cases import callback, service, supervision
+from gridmap.cases import callback, referrals, service, supervision
 
 
 def panel(conn: psycopg.Connection, actor: Actor, case: dict) -> dict:
@@ -29,6 +29,9 @@ def panel(conn: psycopg.Connection, actor: Actor, case: dict) -> dict:
         "supervisions": supervisions,
         "callbacks": callbacks,
         "may_call_back": (not is_open) and policy.allows(role, "call_back") and not called,
+        "may_refer": is_open and policy.allows(role, "refer_case"),
+        "departments": referrals.departments(conn, actor) if handles else [],
+        "referrals": referrals.of_case(conn, actor, case["id"]),
         "results": callback.RESULTS,
         "kinds": supervision.KINDS,
     }

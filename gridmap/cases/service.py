@@ -22,7 +22,7 @@ from gridmap.accounts.policy import Actor
 from gridmap.cases import photos
 from gridmap.core import clock
 from gridmap.core.errors import BadInput, Forbidden, NotFound
-from gridmap.data import callbacks, cases, listing, people, streets, workflow
+from gridmap.data import callbacks, cases, listing, people, referrals, streets, workflow
 from gridmap.data import incidents as incident_data
 from gridmap.data import links as link_data
 from gridmap.data import supervision as supervisions
@@ -68,6 +68,7 @@ def page(conn: psycopg.Connection, actor: Actor, incident_id: int) -> dict:
             {
                 "supervisions": supervisions.of_case(conn, scope, incident_id, clock.now()),
                 "callbacks": callbacks.of_case(conn, scope, incident_id),
+                "referrals": referrals.of_case(conn, scope, incident_id, clock.now()),
             },
         ),
         "responsible": side_by_side(then, now),
@@ -153,6 +154,12 @@ def timeline(
             items.append(
                 _item(sv["answered_at"], "answer", sv["answered_by_name"], "答复督办", sv["answer"])
             )
+    for rf in work.get("referrals", []):
+        what = f"转办{rf['department_name']}（答复期限 {clock.deadline_words(rf['reply_by'])}）"
+        items.append(_item(rf["at"], "referral", rf["by_name"], what, rf["note"]))
+        if rf["replied_at"]:
+            who = f"{rf['department_name']} {rf['replied_by_name'] or ''}".strip()
+            items.append(_item(rf["replied_at"], "reply", who, "联动单位答复并退回", rf["reply"]))
     for cb in work.get("callbacks", []):
         items.append(
             _item(cb["at"], "callback", cb["by_name"], f"回访：{cb['result_name']}", cb["note"])

@@ -13,7 +13,7 @@ from gridmap.accounts.policy import Actor
 from gridmap.cases import service
 from gridmap.cases.supervision import KINDS
 from gridmap.core import clock
-from gridmap.data import streets, supervision, todo
+from gridmap.data import referrals, streets, supervision, todo
 
 SECTIONS = {
     "answer": "督办、催办待我答复",
@@ -22,6 +22,8 @@ SECTIONS = {
     "returned": "退回重办",
     "due_soon": "3 天内到期",
     "call_back": "待回访",
+    "referral_replied": "联动单位已答复（近 7 天）",
+    "referral_waiting": "转办待答复",
 }
 
 
@@ -46,6 +48,16 @@ def of(conn: psycopg.Connection, actor: Actor) -> list[dict]:
         found["due_soon"] = todo.cases(conn, scope, "due_soon", now)
     if policy.allows(actor.role.code, "call_back"):
         found["call_back"] = todo.cases(conn, scope, "call_back", now)
+    if policy.allows(actor.role.code, "refer_case"):
+        for key, replied in (("referral_replied", True), ("referral_waiting", False)):
+            found[key] = [
+                {
+                    **r,
+                    "note": f"{r['department_name']}：{r['reply'] if replied else r['note']}",
+                    "answer_by": r["reply_by"],
+                }
+                for r in referrals.waiting(conn, scope, now, replied)
+            ]
     return [
         {"key": key, "label": label, "items": found[key], "count": len(found[key])}
         for key, label in SECTIONS.items()
@@ -55,7 +67,11 @@ def of(conn: psycopg.Connection, actor: Actor) -> list[dict]:
 
 def count(conn: psycopg.Connection, actor: Actor) -> int:
     """How many things wait (the header's badge): everything but the supervisor's own wait."""
-    return sum(s["count"] for s in of(conn, actor) if s["key"] != "awaiting")
+    return sum(s["count"] for s in of(conn, actor) if s["key"] not in _WAITING_ON_OTHERS)
+
+
+# What the person asked of others and waits for: listed, not counted as their own to-do.
+_WAITING_ON_OTHERS = {"awaiting", "referral_waiting"}
 
 
 def _reviews(conn, actor: Actor) -> bool:

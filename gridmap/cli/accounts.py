@@ -58,13 +58,18 @@ def list_cmd(obj) -> None:
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(list(policy.ROLES)))
 @click.option("--person", "person_id", default=None, help="所属人员的编号（必填）。")
+@click.option("--department", default=None, help="联动单位账号所属的单位代码（如 police）。")
 @click.pass_obj
-def create_cmd(obj, username: str, role: str, person_id: str | None) -> None:
+def create_cmd(
+    obj, username: str, role: str, person_id: str | None, department: str | None
+) -> None:
     """新建账号，打印一次性密码。"""
     username = params.parse_text(username, "用户名", 32, required=True).lower()
     person_id = params.parse_identifier(person_id, "人员编号 --person") if person_id else None
     with db.connect(obj.config) as conn:
-        one_time = staffing.create_account(conn, _console(conn, obj), username, role, person_id)
+        one_time = staffing.create_account(
+            conn, _console(conn, obj), username, role, person_id, None, department
+        )
         conn.commit()
     _issue(username.lower(), one_time)
 

@@ -19,9 +19,11 @@ from gridmap.data.dberrors import refusals
 _COLUMNS = """a.id, a.street_code, a.username, a.person_id, a.role, r.name AS role_name,
               a.password_hash, a.must_set_password, a.failed_attempts, a.locked_until,
               a.disabled_at, a.session_epoch, a.created_at, a.password_set_at,
-              p.name AS person_name, p.left_at AS person_left_at"""
+              p.name AS person_name, p.left_at AS person_left_at, a.department_code,
+              d.name AS department_name"""
 _FROM = """FROM account a JOIN account_role r ON r.code = a.role
-           LEFT JOIN person p ON p.street_code = a.street_code AND p.id = a.person_id"""
+           LEFT JOIN person p ON p.street_code = a.street_code AND p.id = a.person_id
+           LEFT JOIN department d ON d.street_code = a.street_code AND d.code = a.department_code"""
 
 
 def by_username(conn: psycopg.Connection, street_code: str, username: str) -> dict | None:
@@ -57,17 +59,26 @@ def create(
     person_id: int | None,
     password_hash: str,
     must_set_password: bool = True,
+    department_code: str | None = None,
 ) -> int:
     """A new account; its password is a one-time one unless ``must_set_password`` is False
-    (the demo's accounts)."""
+    (the demo's accounts). A 联动单位's account names its department."""
     if by_username(conn, street_code, username) is not None:
         raise BadInput(f"用户名「{username}」已被使用，请换一个。")
     with refusals():
         row = conn.execute(
             """INSERT INTO account (street_code, username, person_id, role, password_hash,
-                                    must_set_password)
-               VALUES (%s, %s, %s, %s, %s, %s) RETURNING id""",
-            (street_code, username, person_id, role, password_hash, must_set_password),
+                                    must_set_password, department_code)
+               VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+            (
+                street_code,
+                username,
+                person_id,
+                role,
+                password_hash,
+                must_set_password,
+                department_code,
+            ),
         ).fetchone()
     return row["id"]
 

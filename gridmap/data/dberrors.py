@@ -69,6 +69,12 @@ CHECKS = {
     "incident_callback_result": "回访结果只能是满意、基本满意或不满意",
     "incident_callback_note": "回访情况不超过 1000 字",
     "incident_callback_after_closing": "回访须在办结之后",
+    "account_department": "联动单位账号须指明所属单位；其他账号不属于联动单位",
+    "incident_referral_note": "转办说明应为 2～1000 字",
+    "incident_referral_reply_by": "答复期限应在转办之后、60 天之内",
+    "incident_referral_replied": "答复应为 2～2000 字",
+    "department_code": "单位代码应为 2～31 位小写字母、数字或下划线，并以字母开头",
+    "department_name": "单位名称应为 2～30 字",
 }
 # Unique and exclusion constraints a write can run into, in a person's words.
 KEYS = {
@@ -94,6 +100,8 @@ MISSING = {
     "incident_link_street_code_by_person_fkey": "没有这名办理人（人员编号不存在）",
     "incident_note_street_code_by_person_fkey": "没有这名人员（人员编号不存在）",
     "plan_grid_member_street_code_person_id_fkey": "方案中的网格员不是本街道的人员",
+    "account_department_fkey": "没有这个联动单位",
+    "incident_referral_department_fkey": "没有这个联动单位",
 }
 
 

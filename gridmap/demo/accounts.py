@@ -17,12 +17,17 @@ PASSWORD = "gridmap-demo-2026"
 # Office staff of the street, invented for the demo (the chain's people come with the demo).
 OFFICE = pd.DataFrame(
     {
-        "name": ["周晓雯", "韩立国", "沈佳怡"],
-        "gender": ["女", "男", "女"],
-        "phone": ["027-84981001", "027-84981002", "027-84981003"],
-        "title": ["街道综治中心值班员", "街道网格化管理办公室规划员", "街道纪工委审计员"],
-        "lon": [None, None, None],
-        "lat": [None, None, None],
+        "name": ["周晓雯", "韩立国", "沈佳怡", "邓志强"],
+        "gender": ["女", "男", "女", "男"],
+        "phone": ["027-84981001", "027-84981002", "027-84981003", "027-84981110"],
+        "title": [
+            "街道综治中心值班员",
+            "街道网格化管理办公室规划员",
+            "街道纪工委审计员",
+            "侏儒山派出所联络民警",
+        ],
+        "lon": [None] * 4,
+        "lat": [None] * 4,
     }
 )
 # username, account role, what the sign-in page calls it, how its person is found.
@@ -35,7 +40,9 @@ ACCOUNTS = (
     ("secretary", "chain", "村书记（本村）", "village_secretary"),
     ("groupleader", "chain", "小组长（本组）", "group_leader"),
     ("gridmember", "chain", "网格员（本网格）", "grid_member"),
+    ("paichusuo", "department", "联动单位（派出所）", "office:3"),
 )
+DEPARTMENTS = {"paichusuo": "police"}  # a 联动单位's account and its department
 
 # The chain's demo people: the leader of the first package area, and below them, in the same
 # area, a village's secretary, a unit's group leader and a grid's member, all in office now.
@@ -69,7 +76,16 @@ def create(conn: psycopg.Connection, street_code: str) -> int:
             person = office[int(source.split(":")[1])]
         else:
             person = chain[source]
-        accounts.create(conn, street_code, username, role, person, digest, must_set_password=False)
+        accounts.create(
+            conn,
+            street_code,
+            username,
+            role,
+            person,
+            digest,
+            must_set_password=False,
+            department_code=DEPARTMENTS.get(username),
+        )
     return len(ACCOUNTS)
 
 

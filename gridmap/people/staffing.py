@@ -17,7 +17,7 @@ from gridmap.accounts import passwords, policy
 from gridmap.accounts.policy import Actor
 from gridmap.core.clock import local
 from gridmap.core.errors import BadInput, NotFound
-from gridmap.data import accounts, audit, corrections, people, streets
+from gridmap.data import accounts, audit, corrections, people, referrals, streets
 from gridmap.people import auditwords
 
 ADMIN = "admin"  # the administrator's account on a new server
@@ -48,6 +48,7 @@ def account_listing(conn: psycopg.Connection, actor: Actor) -> dict:
         "accounts": accounts.listing(conn, street),
         "roles": accounts.roles(conn),
         "people": [p for p in people.listing(conn, street) if p["left_at"] is None],
+        "departments": referrals.departments(conn, street),
     }
 
 
@@ -58,19 +59,24 @@ def create_account(
     role: str,
     person_id: int | None,
     origin: dict | None = None,
+    department_code: str | None = None,
 ) -> str:
     """A new account with a one-time password, which is returned (shown once). Every account
     belongs to a person (docs/access.md); only the bootstrap administrator, made by
-    :func:`administrator`, does not."""
+    :func:`administrator`, does not. A 联动单位's account names its department."""
     if person_id is None:
         raise BadInput(
             "账号必须属于一名人员：请选择所属人员（只有初始的系统管理员账号 admin 可以不属于人员，"
             "由 gridmap accounts admin 创建）。"
         )
-    return _create_account(conn, actor, username, role, person_id, origin)
+    if (role == "department") != bool(department_code):
+        raise BadInput("联动单位账号须选择所属单位（派出所、司法所……）；其他类型的账号不选单位。")
+    return _create_account(conn, actor, username, role, person_id, origin, department_code)
 
 
-def _create_account(conn, actor: Actor, username: str, role: str, person_id, origin) -> str:
+def _create_account(
+    conn, actor: Actor, username: str, role: str, person_id, origin, department_code=None
+) -> str:
     policy.require(actor, "manage_accounts")
     username = username.strip().lower()
     if role not in policy.ROLES:
@@ -78,7 +84,13 @@ def _create_account(conn, actor: Actor, username: str, role: str, person_id, ori
         raise BadInput(f"未知的账号类型：{role!r}（应为 {known} 之一）。")
     one_time = passwords.one_time()
     accounts.create(
-        conn, actor.street_code, username, role, person_id, passwords.hash_password(one_time)
+        conn,
+        actor.street_code,
+        username,
+        role,
+        person_id,
+        passwords.hash_password(one_time),
+        department_code=department_code or None,
     )
     _log(conn, actor, "account_created", f"{username}（{role}）", origin)
     return one_time

@@ -66,6 +66,13 @@ APP: dict[str, str] = {
         "SELECT, INSERT (street_code, incident_id, kind, note, answer_by, by_person, by_account),"
         " UPDATE (answer, answered_by, answered_at)"
     ),
+    # 转办 to a 联动单位 (sent by the center, replied once by the department's account)
+    "department": "SELECT, INSERT, UPDATE (name, active)",
+    "department_default": READ,
+    "incident_referral": (
+        "SELECT, INSERT (street_code, incident_id, department_code, note, reply_by, by_person,"
+        " by_account), UPDATE (reply, replied_by, replied_at)"
+    ),
     "incident_callback": (
         "SELECT, INSERT (street_code, incident_id, closed_at, result, note, by_person, by_account)"
     ),
@@ -78,8 +85,8 @@ APP: dict[str, str] = {
     "account_role": READ,
     "account": (
         "SELECT, INSERT (street_code, username, person_id, role, password_hash,"
-        " must_set_password), UPDATE (password_hash, must_set_password, failed_attempts,"
-        " locked_until, disabled_at, session_epoch, password_set_at)"
+        " must_set_password, department_code), UPDATE (password_hash, must_set_password,"
+        " failed_attempts, locked_until, disabled_at, session_epoch, password_set_at)"
     ),
     "audit_action": READ,
     "api_receipt": "SELECT, INSERT",

@@ -40,9 +40,10 @@ def create_account():
         username = params.text(request.form, "username", "用户名", 32, required=True).lower()
         role = params.text(request.form, "role", "账号类型", 20, required=True)
         person_id = params.identifier(request.form, "person_id", "人员", required=False)
+        department = params.text(request.form, "department_code", "联动单位", 32) or None
         with db.connection() as conn:
             one_time = staffing.create_account(
-                conn, users.actor(), username, role, person_id, users.origin()
+                conn, users.actor(), username, role, person_id, users.origin(), department
             )
     except GridmapError as refused:
         return _accounts_page(message=refused.message, status=refused.status)

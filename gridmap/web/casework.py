@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from gridmap.cases import actions, callback, service, supervision, todo
+from gridmap.cases import actions, callback, referrals, service, supervision, todo
 from gridmap.core import params
 from gridmap.core.errors import GridmapError
 from gridmap.store import db
@@ -104,6 +104,26 @@ def answer(incident_id: int, supervision_id: int):
             params.text(request.form, "answer", "答复", 1000, required=True),
         )
         return "已答复督办。"
+
+    return _on_case(incident_id, work)
+
+
+@bp.post("/<int:incident_id>/refer")
+@access.requires("refer_case")
+def refer(incident_id: int):
+    def work(conn) -> str:
+        form = request.form
+        done = referrals.refer(
+            conn,
+            users.actor(),
+            incident_id,
+            params.text(form, "department", "联动单位", 32, required=True),
+            params.text(form, "note", "转办说明", 1000, required=True),
+            params.parse_query_day(
+                params.text(form, "reply_by", "答复期限", 20, required=True), "答复期限"
+            ),
+        )
+        return f"已转办{done['department_name']}，对方将在其转办事项中看到。"
 
     return _on_case(incident_id, work)
 

@@ -37,7 +37,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- A new street starts with the legal deadline rules and the national calendar.
+-- A new street starts with the legal deadline rules, the national calendar and the usual
+-- departments it refers cases to.
 CREATE OR REPLACE FUNCTION street_defaults() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -47,6 +48,8 @@ BEGIN
       FROM deadline_rule_default;
     INSERT INTO street_calendar (street_code, day, kind, name)
     SELECT NEW.code, day, kind, name FROM holiday_default;
+    INSERT INTO department (street_code, code, name)  -- 联动单位 (migration 0025)
+    SELECT NEW.code, code, name FROM department_default ORDER BY sort;
     IF NOT EXISTS (SELECT FROM street_day WHERE street_code = NEW.code) THEN
         PERFORM street_days_rebuild(NEW.code);
     END IF;

@@ -11,7 +11,8 @@ DECLARE
     street_tables text[] := ARRAY[
         'incident_handover', 'plan_assignment', 'plan_unit', 'plan_grid_member', 'plan_grid',
         'plan_revision', 'plan', 'api_receipt', 'audit_log', 'incident_supervision',
-        'incident_callback', 'person_correction', 'assignment', 'account', 'incident_note',
+        'incident_callback', 'incident_referral', 'person_correction', 'assignment', 'account',
+        'department', 'incident_note',
         'incident_photo', 'incident_event', 'incident_link', 'incident_party', 'incident',
         'incident_tally', 'incident_bins', 'load_batch', 'person', 'demo_hotspot',
         'unit', 'grid', 'village', 'package_area', 'division', 'deadline_rule',
