@@ -1,30 +1,41 @@
-"""Statistical hot and cold spots (Getis-Ord Gi*) coloured as ArcGIS colours them.
+"""高发 places: the significant hot spots of Getis-Ord Gi*, in words.
 
-Classes follow ArcGIS's Gi_Bin: ±3, ±2, ±1 are hot (+) or cold (−) spots at 99, 95 and 90 %
-confidence after false-discovery-rate correction; 0 is not significant.
+A place is 高发 when the analysis finds more incidents in and around it than chance would put
+there (Gi* after the false discovery rate correction, ArcGIS's Gi_Bin +1…+3); its shade says
+how sure that is (十分明显 / 明显 / 略有迹象 for 99 / 95 / 90 % confidence). Everything else,
+cold spots included, is 无明显聚集 and left nearly clear. The statistics themselves are a
+details line of the popup (gridmap.center.hotwords), for whoever wants to check them.
 """
 
 from __future__ import annotations
 
+from gridmap.center import hotwords
 from layers.common import esc, feature, geojson_layer, table
 from layers.legend import Legend
 
-CLASSES = {
-    3: ("#d62f27", "热点（99% 置信）"),
-    2: ("#ed7551", "热点（95% 置信）"),
-    1: ("#fab984", "热点（90% 置信）"),
-    0: ("#ffffbf", "不显著"),
-    -1: ("#c0ccbe", "冷点（90% 置信）"),
-    -2: ("#849eba", "冷点（95% 置信）"),
-    -3: ("#4575b5", "冷点（99% 置信）"),
-}
+# Shades of 高发 by Gi_Bin (ArcGIS's hot colours), and the clear fill of the rest.
+SHADES = {3: "#d62f27", 2: "#ed7551", 1: "#fab984"}
+CLEAR = "#ffffbf"
+GRIDS_NAME = "高发网格（热点分析）"
 
 
-def build(rows: list[dict], name: str = "热点分析（Gi*，网格）", show: bool = True):
-    """``rows``: geojson, code, name, count, z, p, gi_bin (and optionally village_name)."""
+def label(gi_bin: int, count: int) -> str:
+    """The words of one place: 高发（明显）, or 无明显聚集."""
+    if gi_bin > 0 and count > 0:
+        return f"{hotwords.HIGH}（{hotwords.SURE[gi_bin]}）"
+    return hotwords.NONE
+
+
+def build(rows: list[dict], name: str = GRIDS_NAME, show: bool = True, only_hot: bool = False):
+    """``rows``: geojson, code, name, count, z, p (q), gi_bin. ``only_hot`` leaves out what is
+    not 高发 (the fishnet's cold cells: nothing to act on)."""
     features = []
     for row in rows:
-        colour, label = CLASSES[int(row["gi_bin"])]
+        gi_bin, count = int(row["gi_bin"]), int(row["count"])
+        hot = gi_bin > 0 and count > 0
+        if only_hot and not hot:
+            continue
+        words = label(gi_bin, count)
         features.append(
             feature(
                 row["geojson"],
@@ -34,23 +45,26 @@ def build(rows: list[dict], name: str = "热点分析（Gi*，网格）", show: 
                         [
                             ("位置", row["name"]),
                             ("编码", row["code"]),
-                            ("事件数", row["count"]),
-                            ("Gi* z 值", f"{row['z']:.2f}"),
-                            ("p 值", f"{row['p']:.4f}"),
-                            ("分类", label),
+                            ("事件数", count),
+                            ("情况", words),
+                            ("统计", hotwords.gi_details(row)),
                         ]
                     ),
-                    "tooltip": f"{esc(row['name'])}：{esc(label)}",
-                    "style": {"fillColor": colour},
+                    "tooltip": f"{esc(row['name'])}：{esc(words)}",
+                    "style": {
+                        "fillColor": SHADES[gi_bin] if hot else CLEAR,
+                        "fillOpacity": 0.75 if hot else 0.15,
+                    },
                 },
             )
         )
-    layer = geojson_layer(
+    return geojson_layer(
         features, name, {"color": "#666", "weight": 0.5, "fillOpacity": 0.75}, show=show
     )
-    return layer
 
 
-def legend(layer=None) -> Legend:
-    items = [CLASSES[k] for k in sorted(CLASSES, reverse=True)]
-    return Legend("热点分析 Gi*（FDR 校正）", items, layer)
+def legend(layer=None, title: str = "高发网格", too_few: bool = False) -> Legend:
+    """The shades and their words; with ``too_few`` incidents to judge, the title alone
+    (it says so)."""
+    items = [(SHADES[k], label(k, 1)) for k in (3, 2, 1)] + [(CLEAR, hotwords.NONE)]
+    return Legend(title, [] if too_few else items, layer)

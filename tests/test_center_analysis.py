@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import shapely
 
+from gridmap.center import hotwords
+from gridmap.center.stats.patterns import NAMES_ZH
 from gridmap.data import demo as demo_data
 from tests.conftest import sign_in
 
@@ -121,3 +123,45 @@ def test_overdue_only_shows_open_cases_past_their_deadline(client):
         "&kind=petition&kind=dispute&kind=enforcement&kind=mediation"
     ).get_json()
     assert 0 < body["total"] < 40
+
+
+def test_a_grid_with_no_incident_is_never_a_hotspot(client):
+    """Gi* sums a grid with its neighbours, so an empty grid between busy ones can score hot;
+    it is not called one (the demo street's last twelve months had such a grid at 95 %)."""
+    for query in ("", PLANTED_YEAR, "kind=petition"):
+        body = client.get(f"/api/hotspots?{query}").get_json()
+        empty = [f["properties"] for f in body["features"] if f["properties"]["count"] == 0]
+        assert empty and [p for p in empty if p["gi_bin"] > 0] == [], query
+        assert [p for p in empty if p["category"].endswith("_hot")] == [], query
+    cells = client.get("/api/hotspots?layer=cells").get_json()["features"]
+    assert [
+        c for c in cells if c["properties"]["count"] == 0 and c["properties"]["gi_bin"] > 0
+    ] == []
+
+
+def test_too_few_incidents_are_not_analysed(client):
+    """只看超期 leaves a handful of cases: too few for a hot spot analysis, so none is found
+    (once, four overdue cases labelled grids without an incident "热点（99% 置信）")."""
+    body = client.get("/api/hotspots?overdue=1").get_json()
+    assert 0 < body["total"] < hotwords.MIN_EVENTS
+    assert {(f["properties"]["gi_bin"], f["properties"]["category"]) for f in body["features"]} == {
+        (0, "no_pattern")
+    }
+    assert client.get("/api/hotspots?overdue=1&layer=cells").get_json()["features"] == []
+
+
+def test_every_emerging_category_has_its_plain_word():
+    assert set(hotwords.TRENDS) == set(NAMES_ZH)
+    assert set(hotwords.TRENDS.values()) == {
+        hotwords.PERSISTENT,
+        hotwords.NEW,
+        hotwords.EASING,
+        hotwords.NONE,
+    }
+    assert hotwords.word(3, "persistent_hot", 12) == "持续高发"
+    assert hotwords.word(2, "no_pattern", 5) == "高发"
+    assert hotwords.word(1, "sporadic_hot", 5) == "新出现"
+    assert hotwords.word(3, "diminishing_hot", 5) == "正在缓解"
+    assert hotwords.word(3, "persistent_hot", 0) == "无明显聚集"  # no incident: no hotspot
+    assert hotwords.word(0, "new_hot", 4) == "无明显聚集"  # not significant over the period
+    assert hotwords.word(-2, "new_cold", 0) == "无明显聚集"

@@ -38,8 +38,9 @@ def test_the_center_page_loads_offline_with_its_layers(page, live_server, artifa
     assert "综治中心热点地图" in page.locator("h1").inner_text()
     control = page.locator(".leaflet-control-layers").text_content()
     for name in (
-        "热点分析（Gi*，网格）",
-        "新兴热点（时空模式）",
+        "高发网格（热点分析）",
+        "高发地块（500 米方格）",
+        "高发趋势（按月）",
         "事件核密度",
         "事件标注（按视野加载）",
         "片区与包片领导",
@@ -49,7 +50,8 @@ def test_the_center_page_loads_offline_with_its_layers(page, live_server, artifa
     ):
         assert name in control
     legends = page.locator(".gm-legend").all_inner_texts()
-    assert any("热点分析 Gi*" in t for t in legends) and any("新兴热点" in t for t in legends)
+    assert any(t.startswith("高发网格") for t in legends)
+    assert any(t.startswith("高发趋势") for t in legends)
     assert page.locator("#gm-hotspots tbody tr[data-code]").count() > 3
     page.screenshot(path=str(artifacts / "center.png"))
     assert off_machine(requests) == [] and errors == []

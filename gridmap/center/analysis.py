@@ -20,6 +20,7 @@ import psycopg
 import shapely
 
 from gridmap.accounts.scope import Scope
+from gridmap.center import hotwords
 from gridmap.center.filters import Filters
 from gridmap.center.stats import emerging, gistar, kde, weights
 from gridmap.center.stats.fishnet import Fishnet
@@ -40,6 +41,9 @@ class Analysis:
     cells: pd.DataFrame  # significant fishnet cells: geojson, count, z, p, gi_bin
     heat: list[tuple[float, float, float]]  # (lat, lon, weight 0–1)
     total: int
+    # Fewer incidents in the street than a hot spot analysis needs (hotwords.MIN_EVENTS):
+    # every grid is then "not significant", and the page says why instead of labelling any.
+    too_few: bool = False
 
 
 class Analyst:
@@ -84,8 +88,9 @@ class Analyst:
             conn, "occurred", f.period, street_wide, street, by="grid_month", now=now
         )
         cube = _cube(months, grids, f)
+        too_few = cube.sum() < hotwords.MIN_EVENTS
         w = self.grid_weights(division["id"], list(grids["geojson"]))
-        grids = _grid_statistics(grids, cube, w)
+        grids = _grid_statistics(grids, cube, w, too_few)
         cells, heat = (
             pd.DataFrame(columns=["code", "name", "geojson", "count", "z", "p", "gi_bin"]),
             [],
@@ -94,12 +99,14 @@ class Analyst:
             bins = tally.read(conn, "cells", f.period, street_wide, street, by="cell", now=now)
             frame = _Frame.on_lattice(division["boundary_bbox"], bins.dlon, bins.dlat)
             points = frame.centres(bins)
-            cells = _fishnet(points, frame, shapely.from_geojson(division["boundary"]))
+            if not too_few:
+                cells = _fishnet(points, frame, shapely.from_geojson(division["boundary"]))
             heat = _heat(points, frame)
         if not scope.whole:
             grids, cells, heat = _within(scope, grids, cells, heat)
-            return Analysis(division, at, grids, cells, heat, int(grids["count"].sum()))
-        return Analysis(division, at, grids, cells, heat, int(cube.sum()))
+            total = int(grids["count"].sum())
+            return Analysis(division, at, grids, cells, heat, total, too_few)
+        return Analysis(division, at, grids, cells, heat, int(cube.sum()), too_few)
 
 
 def _within(scope: Scope, grids: pd.DataFrame, cells: pd.DataFrame, heat: list):
@@ -137,11 +144,23 @@ def _cube(rows: list[dict], grids: pd.DataFrame, f: Filters) -> np.ndarray:
     return cube
 
 
-def _grid_statistics(grids: pd.DataFrame, cube: np.ndarray, w) -> pd.DataFrame:
+def _grid_statistics(grids: pd.DataFrame, cube: np.ndarray, w, too_few: bool) -> pd.DataFrame:
+    """Counts, rates, Gi* and the emerging pattern of every grid, and its word
+    (gridmap.center.hotwords). With ``too_few`` incidents no statistic is computed."""
     counts = cube.sum(axis=0)
     households = grids["households"].to_numpy(dtype=float)
-    spots = gistar.hotspots(counts, w)
-    trends = emerging.emerging_hotspots(cube, w) if len(cube) >= 2 else _no_trends(len(grids))
+    if too_few:
+        spots, trends = _no_spots(len(grids)), _no_trends(len(grids))
+    else:
+        spots = gistar.hotspots(counts, w)
+        trends = emerging.emerging_hotspots(cube, w) if len(cube) >= 2 else _no_trends(len(grids))
+    # A grid with no incident is no hotspot, whatever its neighbours (Gi* sums a grid with
+    # those around it, so an empty grid between busy ones can score hot): it keeps its z and p,
+    # but not the class nor a hot pattern.
+    empty = counts == 0
+    gi_bin = np.where(empty & (spots["gi_bin"].to_numpy() > 0), 0, spots["gi_bin"].to_numpy())
+    hot = trends["code"].str.endswith("_hot").to_numpy()
+    category = np.where(empty & hot, "no_pattern", trends["code"].to_numpy())
     bounds = shapely.bounds(shapely.from_geojson(list(grids["geojson"])))
     return grids.assign(
         count=counts.astype(int),
@@ -149,17 +168,24 @@ def _grid_statistics(grids: pd.DataFrame, cube: np.ndarray, w) -> pd.DataFrame:
         z=spots["z"].to_numpy(),
         p=spots["p"].to_numpy(),
         q=spots["q"].to_numpy(),
-        gi_bin=spots["gi_bin"].to_numpy(),
-        category=trends["code"].to_numpy(),
-        category_name=trends["name_zh"].to_numpy(),
+        gi_bin=gi_bin.astype(int),
+        category=category,
+        category_name=[emerging.NAMES_ZH[c] for c in category],
         trend_z=trends["trend_z"].to_numpy(),
         trend_p=trends["trend_p"].to_numpy(),
+        word=[hotwords.word(b, c, n) for b, c, n in zip(gi_bin, category, counts, strict=True)],
+        trend_word=[hotwords.trend_word(c) for c in category],
         bounds=[list(map(float, b)) for b in bounds],
     )
 
 
+def _no_spots(n: int) -> pd.DataFrame:
+    """Too few incidents to test: no grid is a hot or a cold spot."""
+    return pd.DataFrame({"z": np.zeros(n), "p": np.ones(n), "q": np.ones(n), "gi_bin": [0] * n})
+
+
 def _no_trends(n: int) -> pd.DataFrame:
-    """A one-month period has no trend to speak of."""
+    """A one-month period has no trend to speak of (nor too few incidents)."""
     return pd.DataFrame(
         {
             "code": ["no_pattern"] * n,
@@ -214,7 +240,9 @@ def _fishnet(points, frame: _Frame, boundary) -> pd.DataFrame:
     inside = np.flatnonzero(shapely.contains_xy(boundary, lon, lat))
     w = weights.lattice_sparse(net.nrows, net.ncols)[inside][:, inside]
     spots = gistar.hotspots(counts[inside], w)
-    keep = spots["gi_bin"].to_numpy() != 0
+    # As for grids: a cell with no incident is never a hot spot, whatever its neighbours.
+    gi_bin = spots["gi_bin"].to_numpy()
+    keep = (gi_bin < 0) | ((gi_bin > 0) & (counts[inside] > 0))
     cells = inside[keep]
     polygons = net.polygons()[cells]
     lonlat = shapely.transform(polygons, lambda xy: np.column_stack(frame.to_lonlat(*xy.T)))

@@ -15,26 +15,22 @@ from flask_login import current_user
 
 import layers
 from gridmap.cases import service as cases_service
-from gridmap.center import filters
+from gridmap.center import filters, hotwords
 from gridmap.center import service as center_service
 from gridmap.center.analysis import Analysis
-from gridmap.center.stats.emerging import CATEGORIES
 from gridmap.core import params
 from gridmap.store import backup, db
 from gridmap.web import access, mapping, users
 
 bp = Blueprint("center", __name__, url_prefix="/center")
-CELLS_NAME = "热点分析（Gi*，500 米格网）"
+CELLS_NAME = "高发地块（500 米方格）"
 METRICS = {"rate": "每千户事件数", "count": "事件数"}
-HOT = {
-    "new_hot",
-    "consecutive_hot",
-    "intensifying_hot",
-    "persistent_hot",
-    "diminishing_hot",
-    "sporadic_hot",
-    "oscillating_hot",
-    "historical_hot",
+# The hotspot panel's words, as class names of their colours (static/gridmap.css).
+WORD_CLASSES = {
+    hotwords.PERSISTENT: "persistent",
+    hotwords.HIGH: "high",
+    hotwords.NEW: "new",
+    hotwords.EASING: "easing",
 }
 
 
@@ -82,6 +78,9 @@ def page():
         states=filters.STATES,
         total=int(grids["count"].sum()) if len(grids) else 0,
         hotspots=_table(grids),
+        too_few=result.too_few,
+        too_few_words=hotwords.TOO_FEW,
+        min_events=hotwords.MIN_EVENTS,
         scope_name=_scope_name(f, pas, vills),
         scope=scope,
         mine=p.mine,
@@ -106,8 +105,10 @@ def _map(grids, result: Analysis, pas, vills, resources, f, metric):
         _village_rows(grids, vills), metric, level="村（社区）"
     )
     spots = registry["hotspots"].build(rows)
-    cells = registry["hotspots"].build(result.cells.to_dict("records"), CELLS_NAME, show=False)
-    trends = registry["emerging"].build(rows, {code: colour for code, _n, colour in CATEGORIES})
+    cells = registry["hotspots"].build(
+        result.cells.to_dict("records"), CELLS_NAME, show=False, only_hot=True
+    )
+    trends = registry["emerging"].build(rows)
     heat = registry["heat"].build(result.heat)
     for layer in (
         rates,
@@ -125,12 +126,13 @@ def _map(grids, result: Analysis, pas, vills, resources, f, metric):
     )
     cluster.add_to(m)
     m.add_child(loader)
+    hot_title = f"高发网格：{hotwords.TOO_FEW}" if result.too_few else "高发网格"
     for legend in (
         rate_legend,
         village_legend,
-        registry["hotspots"].legend(spots),
-        registry["hotspots"].legend(cells),
-        registry["emerging"].legend(CATEGORIES, set(grids["category"]), trends),
+        registry["hotspots"].legend(spots, hot_title, result.too_few),
+        registry["hotspots"].legend(cells, CELLS_NAME, result.too_few),
+        registry["emerging"].legend(set(grids["trend_word"]), trends),
         registry["heat"].legend(heat),
     ):
         m.add_child(legend)
@@ -164,11 +166,19 @@ def _query(f: filters.Filters) -> str:
 
 
 def _table(grids) -> list[dict]:
-    """One row per hotspot grid: significant Gi* hot spots and grids with a hot trend."""
-    hot = grids[(grids["gi_bin"] > 0) | grids["category"].isin(HOT)]
+    """One row per significant hotspot grid (a Gi* hot spot after the FDR correction, with
+    incidents of its own), in words, the statistics beside them for a tooltip."""
+    hot = grids[grids["word"] != hotwords.NONE]
     hot = hot.sort_values(["gi_bin", "z", "count"], ascending=False)
-    labels = {k: v[1] for k, v in layers.REGISTRY["hotspots"].CLASSES.items()}
-    return [{**r, "gi_label": labels[int(r["gi_bin"])]} for r in hot.to_dict("records")]
+    return [
+        {
+            **r,
+            "word_class": WORD_CLASSES[r["word"]],
+            "sure": hotwords.SURE[int(r["gi_bin"])],
+            "details": hotwords.details(r),
+        }
+        for r in hot.to_dict("records")
+    ]
 
 
 def _scope_name(f, pas, vills) -> str:

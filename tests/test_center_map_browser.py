@@ -1,0 +1,121 @@
+"""The center's map in headless Chromium (issue 18): hotspots in plain words, and none where
+too few incidents say nothing.
+
+The small street (tests.small_street) carries three cases of 2021 whose lights never change
+with the day the test runs: one still open long past its deadline (red), one closed (grey),
+both in unit U1 (group leader grouper1), and one open in U3, outside that unit. Its areas are
+named with markup (tests.test_hostile_names_browser), as a hostile administrator would.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gridmap.center import hotwords
+from gridmap.intake import load as incidents
+from tests import small_street as st
+from tests.conftest import sign_in_browser, wait_until
+from tests.test_hostile_names_browser import NAMES, named_frames
+
+pytestmark = pytest.mark.browser
+
+YEAR = "from=2021-01-01&to=2021-12-31"
+RED_AT, GREY_AT, OTHER_AT = (30.003, 114.003), (30.007, 114.007), (30.015, 114.005)
+WORDS = {hotwords.HIGH, hotwords.PERSISTENT, hotwords.NEW, hotwords.EASING}
+
+
+def case(at, status: str, title: str, closed: str | None = None) -> dict:
+    return {
+        "kind": "dispute",
+        "status": status,
+        "lat": at[0],
+        "lon": at[1],
+        "occurred_at": "2021-05-01 10:00",
+        "reported_at": "2021-05-01 11:00",
+        "closed_at": closed,
+        "title": title,
+        "description": title,
+    }
+
+
+@pytest.fixture()
+def street(settings, conn, owner, placement, monkeypatch, serve):
+    """The small street named with markup, its three cases; (base URL, case ids)."""
+    monkeypatch.setattr(st, "frames", named_frames)
+    st.create(owner, app=conn)
+    frame = pd.DataFrame(
+        [
+            case(RED_AT, "found", NAMES["title"]),
+            case(GREY_AT, "resolved", "已调解的邻里纠纷", closed="2021-05-10 09:00"),
+            case(OTHER_AT, "found", "李家台的纠纷"),
+        ]
+    )
+    incidents.load(conn, placement, st.CODE, frame, source="test")
+    conn.commit()
+    ids = {
+        r["title"]: r["id"]
+        for r in conn.execute(
+            "SELECT id, title FROM incident WHERE street_code = %s", (st.CODE,)
+        ).fetchall()
+    }
+    url = serve({**settings, "STREET_CODE": st.CODE})
+    return url, {
+        "red": ids[NAMES["title"]],
+        "grey": ids["已调解的邻里纠纷"],
+        "other": ids["李家台的纠纷"],
+    }
+
+
+def open_map(page, url: str, username: str = "center", query: str = YEAR) -> list[str]:
+    """Sign in, open the center's map, wait for its markers; returns the page's JS errors."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in_browser(page, url, username)
+    page.goto(f"{url}/center/?{query}")
+    page.wait_for_selector(".leaflet-interactive")
+    wait_until(page, "window.gmIncidents !== undefined")
+    return errors
+
+
+def test_too_few_incidents_make_no_hotspot(page, street):
+    url, _ids = street
+    open_map(page, url)
+    assert hotwords.TOO_FEW in page.inner_text("#gm-too-few")
+    assert page.locator("#gm-hotspots").count() == 0
+    assert "置信" not in page.inner_text("body")
+
+
+def test_hotspots_are_named_in_plain_words(page, live_server, client):
+    """The demo street's hotspot panel: only significant grids, each with a word, the
+    statistics in a tooltip and nowhere else in the panel."""
+    open_map(page, live_server, query="")
+    panel = page.inner_text(".gm-side")
+    for statistic in ("Gi*", "z=", "p 值", "p=", "FDR", "零星", "震荡", "置信"):
+        assert statistic not in panel, statistic
+    rows = page.locator("#gm-hotspots tbody tr[data-code]")
+    assert rows.count() > 3
+    words = rows.locator(".gm-word")
+    assert set(words.all_inner_texts()) <= WORDS
+    assert all("Gi* z=" in w.get_attribute("title") for w in words.all())
+    body = client.get("/api/hotspots").get_json()
+    significant = {
+        f["properties"]["code"]
+        for f in body["features"]
+        if f["properties"]["gi_bin"] > 0 and f["properties"]["count"] > 0
+    }
+    listed = {r.get_attribute("data-code") for r in rows.all()}
+    assert listed == significant
+    legends = "\n".join(page.locator(".gm-legend").all_text_contents())
+    assert "Gi*" not in legends and "FDR" not in legends
+
+
+def test_a_few_overdue_cases_make_no_hotspot(page, live_server, client):
+    """只看超期: a handful of cases over the street's 231 grids is too few to tell where
+    they cluster; no grid is labelled, least of all one with no incident."""
+    body = client.get("/api/hotspots?overdue=1").get_json()
+    assert 0 < body["total"] < hotwords.MIN_EVENTS
+    assert [f for f in body["features"] if f["properties"]["gi_bin"] != 0] == []
+    open_map(page, live_server, query="overdue=1")
+    assert hotwords.TOO_FEW in page.inner_text("#gm-too-few")
+    assert "置信" not in page.inner_text("body")
