@@ -1,11 +1,15 @@
-"""Incident markers, loaded for the visible area on demand and clustered.
+"""Incident markers, loaded for the visible area on demand, coloured by their light.
 
 A page never embeds every incident: when the map stops moving it asks ``/api/map/incidents``
 for the current view. Zoomed out, the answer is one bubble per grid with its count; zoomed in,
 the incidents themselves. The API answers data, never markup: the popups (kind, category, date,
-status, grid, deadline and the people responsible) are built here in the browser, every value
-set as text (textContent), so that nothing a person typed is ever read as HTML. Cluster icons
-add up the counts of what they hold.
+state, grid, deadline, the people responsible and a link to the case) are built here in the
+browser, every value set as text (textContent, an <a> given its href), so that nothing a person
+typed is ever read as HTML.
+
+Each incident's pin has the colour of its light (办理灯, gm_clock): red overdue, yellow near
+its deadline, green on time, grey closed. Bubbles and clusters stay neutral (slate), whatever
+they hold: a count is not a light, and a green bubble must never read as "on time".
 """
 
 from __future__ import annotations
@@ -14,16 +18,30 @@ from branca.element import MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
+from layers.legend import Legend
+
 SUM_COUNTS = """
 function (cluster) {
     var n = 0;
     cluster.getAllChildMarkers().forEach(function (m) { n += m.options.count || 1; });
-    var size = n < 10 ? 'small' : (n < 100 ? 'medium' : 'large');
-    return L.divIcon({html: '<div><span>' + n + '</span></div>',
-                      className: 'marker-cluster marker-cluster-' + size,
-                      iconSize: L.point(40, 40)});
+    return L.divIcon({html: '<div><span>' + Number(n) + '</span></div>',
+                      className: 'marker-cluster gm-bubble', iconSize: L.point(40, 40)});
 }
 """
+
+# The lights (gm_clock) and their words; a closed case is grey. Colours in static/gridmap.css
+# (.gm-pin-*), the legend's here.
+LIGHTS = {
+    "red": ("#c62828", "超期"),
+    "yellow": ("#f9a825", "临近期限"),
+    "green": ("#2e7d32", "按期办理中"),
+    "grey": ("#9e9e9e", "已办结"),
+}
+
+
+def legend(layer=None) -> Legend:
+    """What the pins' colours say, shown while the markers are on the map."""
+    return Legend("事件（办理灯）", list(LIGHTS.values()), layer)
 
 
 class OnDemand(MacroElement):
@@ -34,15 +52,24 @@ class OnDemand(MacroElement):
             var cluster = {{ this.cluster.get_name() }};
             var base = {{ this.url | tojson }};
             var people = {{ this.people | tojson }};
+            var caseBase = {{ this.case_base | tojson }};
             var seq = 0;
             var LIGHTS = {green: '绿灯', yellow: '黄灯', red: '红灯'};
-            function deadline(it) {
-                if (!it.due_day || it.is_final) { return null; }
-                if (it.light == null || it.days_left == null) { return it.due_day; }
+            var PINS = {{ this.pins | tojson }};  // light → its word (LIGHTS)
+            function lightOf(it) {
+                if (it.is_final) { return 'grey'; }
+                return PINS[it.light] ? it.light : 'green';  // an open case always has a deadline
+            }
+            // The state once: the workflow's own name (调处中, 已化解), and for an open case its
+            // light in words.
+            function stateOf(it) {
+                if (it.is_final || it.light == null || it.days_left == null) {
+                    return it.status_name;
+                }
                 var d = it.days_left;
                 var left = d < 0 ? '超期 ' + (-d) + ' 天'
                          : (d === 0 ? '今天到期' : '剩 ' + d + ' 天');
-                return it.due_day + '（' + LIGHTS[it.light] + '，' + left + '）';
+                return it.status_name + '（' + LIGHTS[it.light] + '，' + left + '）';
             }
             function rowsOf(it) {
                 if (it.id === undefined) {
@@ -53,18 +80,16 @@ class OnDemand(MacroElement):
                            ['标题', it.title], ['情况', it.description],
                            ['发生时间',
                             String(it.occurred_at || '').slice(0, 16).replace('T', ' ')],
-                           // The filter's words (办理中 / 已办结) with the workflow's own state.
-                           ['状态',
-                            (it.is_final ? '已办结' : '办理中') + '（' + it.status_name + '）'],
+                           ['状态', stateOf(it)],
                            ['网格', it.grid_code]];
-                var due = deadline(it);
-                if (due) { out.push(['办理期限', due]); }
+                if (it.due_day && !it.is_final) { out.push(['办理期限', it.due_day]); }
                 people.forEach(function (p) {
                     out.push([p[1], (it.people || {})[p[0]] || '（空缺）']);
                 });
                 return out;
             }
             function popupOf(it) {
+                var box = document.createElement('div');
                 var table = document.createElement('table');
                 table.className = 'gm-popup';
                 rowsOf(it).forEach(function (r) {
@@ -73,12 +98,25 @@ class OnDemand(MacroElement):
                     tr.appendChild(th);
                     tr.insertCell().textContent = r[1] == null ? '' : String(r[1]);
                 });
-                return table;
+                box.appendChild(table);
+                if (it.id !== undefined) {
+                    var link = document.createElement('a');
+                    link.className = 'gm-case-link';
+                    link.href = caseBase + encodeURIComponent(String(it.id));
+                    link.textContent = '查看案件详情';
+                    box.appendChild(link);
+                }
+                return box;
+            }
+            function pin(it) {
+                var light = lightOf(it);
+                return L.divIcon({html: '', iconSize: L.point(18, 18),
+                                  className: 'gm-pin gm-pin-' + light
+                                             + ' gm-case-' + Number(it.id)});
             }
             function bubble(n) {
-                var size = n < 10 ? 'small' : (n < 100 ? 'medium' : 'large');
                 return L.divIcon({html: '<div><span>' + Number(n) + '</span></div>',
-                                  className: 'marker-cluster marker-cluster-' + size,
+                                  className: 'marker-cluster gm-bubble',
                                   iconSize: L.point(40, 40)});
             }
             // Opening a popup pans the map to fit it; reloading then would clear the marker
@@ -95,8 +133,11 @@ class OnDemand(MacroElement):
                     if (mine !== seq) { return; }
                     cluster.clearLayers();
                     cluster.addLayers((data.items || []).map(function (it) {
-                        var options = {count: it.count};
-                        if (it.count > 1) { options.icon = bubble(it.count); }
+                        var single = it.id !== undefined;
+                        var options = {count: it.count,
+                                       icon: single ? pin(it) : bubble(it.count),
+                                       title: single ? PINS[lightOf(it)] : '',
+                                       light: single ? lightOf(it) : null};
                         var m = L.marker([it.lat, it.lon], options);
                         m.bindPopup(popupOf(it), {maxWidth: 360});
                         return m;
@@ -111,23 +152,28 @@ class OnDemand(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, cluster: MarkerCluster, url: str, people: dict[str, str]):
+    def __init__(self, cluster: MarkerCluster, url: str, people: dict[str, str], case_base: str):
         super().__init__()
         self._name = "IncidentsOnDemand"
         self.cluster = cluster
         self.url = url
         self.people = list(people.items())
+        self.case_base = case_base
+        self.pins = {light: words for light, (_colour, words) in LIGHTS.items()}
 
 
-def build(url: str, people: dict[str, str] | None = None) -> tuple[MarkerCluster, OnDemand]:
+def build(
+    url: str, people: dict[str, str] | None = None, case_base: str = "/cases/"
+) -> tuple[MarkerCluster, OnDemand]:
     """The cluster layer (for the layer control) and the loader that fills it from ``url``;
-    ``people`` (role → label) are the rows of responsible people each popup shows."""
+    ``people`` (role → label) are the rows of responsible people each popup shows, and
+    ``case_base`` the address a case's id is added to for its page."""
     cluster = MarkerCluster(
         name="事件标注（按视野加载）",
         icon_create_function=SUM_COUNTS,
         options={"chunkedLoading": True, "maxClusterRadius": 50, "disableClusteringAtZoom": 17},
     )
-    return cluster, OnDemand(cluster, url, people if people is not None else PEOPLE)
+    return cluster, OnDemand(cluster, url, people if people is not None else PEOPLE, case_base)
 
 
 # The people who answered for the place when the incident happened (时任), not those of today.

@@ -1,5 +1,5 @@
-"""The center's map in headless Chromium (issue 18): hotspots in plain words, and none where
-too few incidents say nothing.
+"""The center's map in headless Chromium (issue 18): pins by light with their legend, popups
+that lead to the case, hotspots in plain words, and none where too few incidents say nothing.
 
 The small street (tests.small_street) carries three cases of 2021 whose lights never change
 with the day the test runs: one still open long past its deadline (red), one closed (grey),
@@ -76,6 +76,61 @@ def open_map(page, url: str, username: str = "center", query: str = YEAR) -> lis
     page.wait_for_selector(".leaflet-interactive")
     wait_until(page, "window.gmIncidents !== undefined")
     return errors
+
+
+def zoom_to(page, lat: float, lon: float, zoom: int) -> None:
+    """Show a view and wait for its incidents (loaded anew for it)."""
+    page.evaluate("window.gmIncidents = undefined")
+    page.evaluate(f"window.gmMap.setView([{lat}, {lon}], {zoom}, {{animate: false}})")
+    wait_until(page, "window.gmIncidents && window.gmIncidents.mode === 'incidents'")
+
+
+def state_row(popup) -> str:
+    row = popup.locator("tr", has=popup.page.locator("th", has_text="状态"))
+    return row.locator("td").inner_text()
+
+
+def test_pins_take_the_colour_of_their_light_with_a_legend(page, street):
+    url, ids = street
+    errors = open_map(page, url)
+    legend = page.locator(".gm-legend", has_text="事件（办理灯）")
+    assert legend.is_visible()
+    assert legend.inner_text().split("\n") == [
+        "事件（办理灯）",
+        "超期",
+        "临近期限",
+        "按期办理中",
+        "已办结",
+    ]
+    zoom_to(page, 30.005, 114.005, 17)
+    red, grey = page.locator(f".gm-case-{ids['red']}"), page.locator(f".gm-case-{ids['grey']}")
+    assert "gm-pin-red" in red.get_attribute("class")
+    assert "gm-pin-grey" in grey.get_attribute("class")
+    assert red.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(198, 40, 40)"
+    assert grey.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(158, 158, 158)"
+    assert errors == []
+
+
+def test_a_popup_reads_its_state_once_and_leads_to_the_case(page, street):
+    url, ids = street
+    open_map(page, url)
+    zoom_to(page, 30.005, 114.005, 17)
+    page.locator(f".gm-case-{ids['grey']}").click()
+    popup = page.locator(".leaflet-popup-content")
+    assert state_row(popup) == "已化解"
+    page.evaluate("window.gmMap.closePopup()")
+    zoom_to(page, 30.005, 114.005, 17)
+    page.locator(f".gm-case-{ids['red']}").click()
+    state = state_row(popup)
+    assert state.startswith("排查发现（红灯，超期 ") and state.endswith(" 天）"), state
+    assert "办理中" not in popup.inner_text()
+    link = popup.locator("a.gm-case-link")
+    assert link.get_attribute("href") == f"/cases/{ids['red']}"
+    link.click()
+    page.wait_for_url(f"**/cases/{ids['red']}")
+    assert f"案件 {ids['red']}" in page.locator("h1").inner_text()
+    assert NAMES["title"] in page.inner_text("main")
+    assert page.evaluate("window.__xss") is None
 
 
 def test_too_few_incidents_make_no_hotspot(page, street):

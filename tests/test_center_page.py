@@ -52,6 +52,7 @@ def test_the_center_page_loads_offline_with_its_layers(page, live_server, artifa
     legends = page.locator(".gm-legend").all_inner_texts()
     assert any(t.startswith("高发网格") for t in legends)
     assert any(t.startswith("高发趋势") for t in legends)
+    assert any(t.startswith("事件（办理灯）") for t in legends)
     assert page.locator("#gm-hotspots tbody tr[data-code]").count() > 3
     page.screenshot(path=str(artifacts / "center.png"))
     assert off_machine(requests) == [] and errors == []

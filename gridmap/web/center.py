@@ -122,10 +122,11 @@ def _map(grids, result: Analysis, pas, vills, resources, f, metric):
     ):
         layer.add_to(m)
     cluster, loader = registry["incidents"].build(
-        url_for("api.incidents_in_view") + "?" + _query(f)
+        url_for("api.incidents_in_view") + "?" + _query(f), case_base=_case_base()
     )
     cluster.add_to(m)
     m.add_child(loader)
+    m.add_child(registry["incidents"].legend(cluster))
     hot_title = f"高发网格：{hotwords.TOO_FEW}" if result.too_few else "高发网格"
     for legend in (
         rate_legend,
@@ -137,6 +138,11 @@ def _map(grids, result: Analysis, pas, vills, resources, f, metric):
     ):
         m.add_child(legend)
     return m
+
+
+def _case_base() -> str:
+    """The address of a case's page without its id (``/cases/``): the popups add the id."""
+    return url_for("cases.page", incident_id=0).removesuffix("0")
 
 
 def _village_rows(grids, vills) -> list[dict]:
