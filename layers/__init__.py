@@ -18,6 +18,7 @@ from layers import (
     heat,
     hotspots,
     incidents,
+    labels,
     package_areas,
     resources,
     villages,
@@ -34,6 +35,7 @@ REGISTRY = {
     "package_areas": package_areas,
     "resources": resources,
     "incidents": incidents,
+    "labels": labels,
     "changed_grids": changed_grids,
 }
 

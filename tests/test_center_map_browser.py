@@ -1,5 +1,6 @@
 """The center's map in headless Chromium (issue 18): pins by light with their legend, popups
-that lead to the case, hotspots in plain words, and none where too few incidents say nothing.
+that lead to the case, place names written on the map, hotspots in plain words, and none
+where too few incidents say nothing.
 
 The small street (tests.small_street) carries three cases of 2021 whose lights never change
 with the day the test runs: one still open long past its deadline (red), one closed (grey),
@@ -131,6 +132,28 @@ def test_a_popup_reads_its_state_once_and_leads_to_the_case(page, street):
     assert f"案件 {ids['red']}" in page.locator("h1").inner_text()
     assert NAMES["title"] in page.inner_text("main")
     assert page.evaluate("window.__xss") is None
+
+
+def test_place_names_are_written_on_the_map_and_run_nothing(page, street):
+    """Village names stand on the map without a hover; grid names appear from zoom 15; names
+    typed as markup are shown as typed."""
+    url, ids = street
+    errors = open_map(page, url)
+    villages = page.locator(".gm-label-village")
+    assert sorted(villages.all_inner_texts()) == sorted([NAMES["village"], "乙社区"])
+    assert all(v.is_visible() for v in villages.all())
+    page.evaluate("window.gmMap.setZoom(13, {animate: false})")
+    # Leaflet fades a tooltip out for 200 ms before it leaves the page.
+    wait_until(page, "document.querySelectorAll('.gm-label-grid').length === 0")
+    assert villages.count() == 2
+    page.evaluate("window.gmMap.setZoom(15, {animate: false})")
+    wait_until(page, "document.querySelectorAll('.gm-label-grid').length === 3")
+    assert NAMES["grid"] in page.locator(".gm-label-grid").all_inner_texts()
+    zoom_to(page, 30.005, 114.005, 17)
+    page.locator(f".gm-case-{ids['red']}").click()
+    assert NAMES["title"] in page.locator(".leaflet-popup-content").inner_text()
+    page.wait_for_load_state("networkidle")  # an injected <img src=x> has failed by now
+    assert page.evaluate("window.__xss") is None and errors == []
 
 
 def test_too_few_incidents_make_no_hotspot(page, street):

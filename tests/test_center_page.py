@@ -41,6 +41,7 @@ def test_the_center_page_loads_offline_with_its_layers(page, live_server, artifa
         "高发网格（热点分析）",
         "高发地块（500 米方格）",
         "高发趋势（按月）",
+        "地名（村、网格）",
         "事件核密度",
         "事件标注（按视野加载）",
         "片区与包片领导",

@@ -27,6 +27,7 @@ from layers import (
     grids,
     hotspots,
     incidents,
+    labels,
     package_areas,
     resources,
     villages,
@@ -332,6 +333,32 @@ def test_legends_show_hostile_text_literally(page):
     assert (errors, page.evaluate("window.__x")) == ([], None)
     texts = page.locator(".gm-legend").all_text_contents()
     assert sorted(texts) == sorted(p + p for p in PAYLOADS)
+
+
+@pytest.mark.browser
+def test_place_names_are_written_as_text(page):
+    """Village and unit names are labels from the start, grid names from zoom 15; each is
+    the name as typed, in a node of its own, and none runs."""
+    rows = [{"name": p, "geojson": square(i)} for i, p in enumerate(PAYLOADS)]
+    m = new_map()
+    group, script = labels.build(rows[:6], rows[6:], [{"name": "小组", "geojson": square(0)}])
+    group.add_to(m)
+    m.add_child(script)
+    errors = open_offline(page, render(m))
+    page.wait_for_load_state("networkidle")
+
+    def shown(level):
+        return page.locator(f".gm-label-{level}").all_text_contents()
+
+    assert (errors, page.evaluate("window.__x")) == ([], None)
+    assert sorted(shown("village")) == sorted(PAYLOADS[:6])
+    assert sorted(shown("grid")) == sorted(PAYLOADS[6:])  # at zoom 17
+    assert shown("unit") == ["小组"]
+    assert page.locator(".gm-label span").count() == len(PAYLOADS) + 1
+    page.evaluate(f"{m.get_name()}.setZoom(14, {{animate: false}})")
+    page.wait_for_timeout(300)
+    assert shown("grid") == [] and len(shown("village")) == 6
+    assert (errors, page.evaluate("window.__x")) == ([], None)
 
 
 def _tree(element):

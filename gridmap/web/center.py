@@ -63,6 +63,7 @@ def page():
         whole = vills
     grids = center_service.narrowed(result.grids, f)
     m = _map(grids, result, pas, whole, p.resources, f, metric)
+    _ground(m, vills, grids)
     return render_template(
         "center.html",
         street=p.street,
@@ -138,6 +139,15 @@ def _map(grids, result: Analysis, pas, vills, resources, f, metric):
     ):
         m.add_child(legend)
     return m
+
+
+def _ground(m, vills: list[dict], grids) -> None:
+    """What the map is read by: the place names (villages always, grids once zoomed in)."""
+    group, labels = layers.REGISTRY["labels"].build(
+        vills, grids[["name", "geojson"]].to_dict("records")
+    )
+    group.add_to(m)
+    m.add_child(labels)
 
 
 def _case_base() -> str:
