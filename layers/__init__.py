@@ -21,6 +21,7 @@ from layers import (
     labels,
     package_areas,
     resources,
+    units,
     villages,
 )
 
@@ -32,6 +33,7 @@ REGISTRY = {
     "emerging": emerging,
     "heat": heat,
     "villages": villages,
+    "units": units,
     "package_areas": package_areas,
     "resources": resources,
     "incidents": incidents,

@@ -1,6 +1,6 @@
 """The center's map in headless Chromium (issue 18): pins by light with their legend, popups
-that lead to the case, place names written on the map, hotspots in plain words, and none
-where too few incidents say nothing.
+that lead to the case, place names written on the map, a group leader's unit, hotspots in
+plain words, and none where too few incidents say nothing.
 
 The small street (tests.small_street) carries three cases of 2021 whose lights never change
 with the day the test runs: one still open long past its deadline (red), one closed (grey),
@@ -153,6 +153,26 @@ def test_place_names_are_written_on_the_map_and_run_nothing(page, street):
     page.locator(f".gm-case-{ids['red']}").click()
     assert NAMES["title"] in page.locator(".leaflet-popup-content").inner_text()
     page.wait_for_load_state("networkidle")  # an injected <img src=x> has failed by now
+    assert page.evaluate("window.__xss") is None and errors == []
+
+
+def test_a_group_leader_sees_their_unit_and_its_incidents(page, street):
+    url, ids = street
+    errors = open_map(page, url, "grouper1")
+    assert page.locator("#gm-total").inner_text() == "2"
+    outline = page.locator('path[stroke="#8b1a1a"]')  # layers/units.py
+    assert outline.count() == 1
+    unit = page.evaluate(
+        f"""window.gmMap.getBounds().contains(L.latLngBounds(
+            [[{st.Y0}, {st.X0}], [{st.Y0 + st.S}, {st.X0 + st.S}]]))"""
+    )
+    assert unit and page.evaluate("window.gmMap.getZoom()") >= 14
+    assert page.locator(".gm-label-unit").all_inner_texts() == [NAMES["unit"]]
+    zoom_to(page, 30.01, 114.005, 16)
+    shown = page.evaluate("window.gmIncidents.items.map(i => i.id)")
+    assert sorted(shown) == sorted([ids["red"], ids["grey"]])  # not the case in U3
+    assert page.locator(".gm-pin").count() == 2
+    assert "高发按整个网格判断" in page.inner_text("#gm-unit-hint")
     assert page.evaluate("window.__xss") is None and errors == []
 
 

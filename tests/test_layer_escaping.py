@@ -30,6 +30,7 @@ from layers import (
     labels,
     package_areas,
     resources,
+    units,
     villages,
 )
 from layers.legend import Legend
@@ -189,6 +190,21 @@ def stat_rows() -> list[dict]:
     ]
 
 
+def unit_rows() -> list[dict]:
+    return [
+        {
+            "geojson": square(i),
+            "name": p,
+            "code": p,
+            "kind": p,
+            "households": 30,
+            "grid_name": p,
+            "village_name": p,
+        }
+        for i, p in enumerate(PAYLOADS)
+    ]
+
+
 def rates_layer():
     layer, legend = grid_rates.build(stat_rows(), "rate", show=True)
     return [layer, legend]
@@ -202,6 +218,7 @@ LAYERS = {
     "resources": (lambda: [resources.build(resource_rows(), show=True)], 3, 0),
     "hotspots": (lambda: [hotspots.build(stat_rows(), show=True)], 2, 1),
     "emerging": (lambda: [emerging.build(stat_rows(), show=True)], 3, 1),
+    "units": (lambda: [units.build(unit_rows())], 5, 1),
     "grid_rates": (rates_layer, 3, 1),
 }
 

@@ -9,7 +9,7 @@ the request's arguments, the reference data; no web objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import psycopg
@@ -69,7 +69,9 @@ def street(conn: psycopg.Connection, street_code: str) -> dict:
 @dataclass
 class Page:
     """What the center's page draws: the analysis, the areas to outline, the legal resources,
-    and, for a person of the chain, their own open and overdue cases."""
+    and, for a person of the chain, their own open and overdue cases. A scope of units (a
+    group leader) holds no whole grid: its units are outlined instead, and its incidents
+    counted from the incidents themselves (``units``, ``unit_total``)."""
 
     street: dict
     filters: filters.Filters
@@ -79,6 +81,8 @@ class Page:
     villages: list[dict]
     resources: list[dict]
     mine: dict | None
+    units: list[dict] = field(default_factory=list)
+    unit_total: int = 0
 
 
 def page(conn: psycopg.Connection, analyst: Analyst, actor: Actor, args) -> Page:
@@ -93,6 +97,11 @@ def page(conn: psycopg.Connection, analyst: Analyst, actor: Actor, args) -> Page
             "summary": cases.summary(conn, scope, now),
             "overdue": cases.open_cases(conn, scope, now, overdue=True, limit=20),
         }
+    units, unit_total = [], 0
+    if scope.by_unit:
+        units = areas.units_of(conn, result.division["id"], scope)
+        counts = tally.read(conn, "occurred", f.period, f, scope, by="grid", now=now)
+        unit_total = sum(c["n"] for c in counts)
     return Page(
         found,
         f,
@@ -102,6 +111,8 @@ def page(conn: psycopg.Connection, analyst: Analyst, actor: Actor, args) -> Page
         areas.villages(conn, result.division["id"]),
         center_data.resources(conn, scope, result.division["id"], result.at),
         mine,
+        units,
+        unit_total,
     )
 
 

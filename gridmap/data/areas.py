@@ -129,3 +129,21 @@ def grid_shapes(conn: psycopg.Connection, division_id: int) -> list[dict]:
             WHERE g.division_id = %s ORDER BY g.code""",
         (division_id,),
     ).fetchall()
+
+
+def units_of(conn: psycopg.Connection, division_id: int, scope: Scope) -> list[dict]:
+    """The units a scope names (a group leader's 村民小组), in a division, with their grid,
+    village and GeoJSON: what the center's map outlines for a scope of units, which holds no
+    whole grid."""
+    codes = sorted(scope.areas.get("unit", ()))
+    if not codes:
+        return []
+    return conn.execute(
+        """SELECT u.code, u.name, u.kind, u.households, g.code AS grid_code,
+                  g.name AS grid_name, v.code AS village_code, v.name AS village_name,
+                  ST_AsGeoJSON(u.geom, 5) AS geojson
+             FROM unit u JOIN grid g ON g.id = u.grid_id JOIN village v ON v.id = u.village_id
+            WHERE u.division_id = %s AND u.street_code = %s AND u.code = ANY(%s)
+            ORDER BY u.code""",
+        (division_id, scope.street_code, codes),
+    ).fetchall()

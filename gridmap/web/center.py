@@ -49,6 +49,7 @@ def page():
     f, result, pas, vills = p.filters, p.analysis, p.package_areas, p.villages
     visible = {g["package_area_code"] for g in result.grids.to_dict("records")}
     shown_villages = {g["village_code"] for g in result.grids.to_dict("records")}
+    shown_villages |= {u["village_code"] for u in p.units}  # a group leader's village
     if not scope.whole:  # the areas of the person's grids, and figures only for whole ones
         pas = [p for p in pas if p["code"] in visible]
         vills = [v for v in vills if v["code"] in shown_villages]
@@ -62,8 +63,8 @@ def page():
     else:
         whole = vills
     grids = center_service.narrowed(result.grids, f)
-    m = _map(grids, result, pas, whole, p.resources, f, metric)
-    _ground(m, vills, grids)
+    m = _map(grids, result, pas, whole, p.resources, f, metric, p.units)
+    _ground(m, vills, grids, p.units)
     return render_template(
         "center.html",
         street=p.street,
@@ -77,7 +78,7 @@ def page():
         package_areas=pas,
         villages=vills,
         states=filters.STATES,
-        total=int(grids["count"].sum()) if len(grids) else 0,
+        total=p.unit_total if scope.by_unit else (int(grids["count"].sum()) if len(grids) else 0),
         hotspots=_table(grids),
         too_few=result.too_few,
         too_few_words=hotwords.TOO_FEW,
@@ -91,12 +92,15 @@ def page():
     )
 
 
-def _map(grids, result: Analysis, pas, vills, resources, f, metric):
+def _map(grids, result: Analysis, pas, vills, resources, f, metric, units):
     colours = {
         pa["code"]: layers.common.PALETTE[i % len(layers.common.PALETTE)]
         for i, pa in enumerate(pas)
     }
-    outlines = list(grids["geojson"]) or [result.division["boundary"]]
+    # The map opens on what the person answers for: their grids, or a group leader's units.
+    outlines = (
+        list(grids["geojson"]) or [u["geojson"] for u in units] or [result.division["boundary"]]
+    )
     west, south, east, north = shapely.total_bounds(shapely.from_geojson(outlines))
     m = mapping.new_map(current_app.config, [[south, west], [north, east]])
     rows = grids.assign(parent=grids["village_name"]).to_dict("records")
@@ -128,23 +132,27 @@ def _map(grids, result: Analysis, pas, vills, resources, f, metric):
     cluster.add_to(m)
     m.add_child(loader)
     m.add_child(registry["incidents"].legend(cluster))
-    hot_title = f"高发网格：{hotwords.TOO_FEW}" if result.too_few else "高发网格"
-    for legend in (
-        rate_legend,
-        village_legend,
-        registry["hotspots"].legend(spots, hot_title, result.too_few),
-        registry["hotspots"].legend(cells, CELLS_NAME, result.too_few),
-        registry["emerging"].legend(set(grids["trend_word"]), trends),
-        registry["heat"].legend(heat),
-    ):
-        m.add_child(legend)
+    if len(grids):  # a group leader's map holds no grid: no grid's legend either
+        hot_title = f"高发网格：{hotwords.TOO_FEW}" if result.too_few else "高发网格"
+        for legend in (
+            rate_legend,
+            village_legend,
+            registry["hotspots"].legend(spots, hot_title, result.too_few),
+            registry["hotspots"].legend(cells, CELLS_NAME, result.too_few),
+            registry["emerging"].legend(set(grids["trend_word"]), trends),
+            registry["heat"].legend(heat),
+        ):
+            m.add_child(legend)
     return m
 
 
-def _ground(m, vills: list[dict], grids) -> None:
-    """What the map is read by: the place names (villages always, grids once zoomed in)."""
+def _ground(m, vills: list[dict], grids, units: list[dict]) -> None:
+    """What the map is read by: a group leader's units outlined, and the place names (villages
+    always, grids once zoomed in)."""
+    if units:
+        layers.REGISTRY["units"].build(units).add_to(m)
     group, labels = layers.REGISTRY["labels"].build(
-        vills, grids[["name", "geojson"]].to_dict("records")
+        vills, grids[["name", "geojson"]].to_dict("records"), units
     )
     group.add_to(m)
     m.add_child(labels)
