@@ -1,4 +1,8 @@
-"""A legend for a coloured layer: a small Leaflet control listing colours and their meaning."""
+"""A legend for a coloured layer: a small Leaflet control listing colours and their meaning.
+
+A tap on a legend folds it to its title and back; on a phone's narrow map legends start
+folded, so that they do not cover the map they explain.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,12 @@ class Legend(MacroElement):
             var legend = L.control({position: 'bottomright'});
             legend.onAdd = function () {
                 var div = L.DomUtil.create('div', 'gm-legend');
-                div.innerHTML = {{ this.html | tojson }};
+                div.innerHTML = {{ this.html | tojson }};  // escaped in Python (esc)
+                L.DomEvent.disableClickPropagation(div);
+                div.addEventListener('click', function () { div.classList.toggle('gm-folded'); });
+                if (window.matchMedia && window.matchMedia('(max-width: 760px)').matches) {
+                    div.classList.add('gm-folded');
+                }
                 return div;
             };
             var map = {{ this._parent.get_name() }};

@@ -55,3 +55,14 @@
   ring.addTo(window.gmMap).bindPopup(box, {maxWidth: 300}).openPopup();
   window.gmFocus = ring;
 })();
+
+// 手机上：筛选条件收在地图上方的按钮里，点一下展开，再点一下收起。
+(function () {
+  var box = document.getElementById('gm-filters');
+  var toggle = document.getElementById('gm-filter-toggle');
+  if (!box || !toggle) { return; }
+  toggle.addEventListener('click', function () {
+    var open = box.classList.toggle('gm-open');
+    toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+  });
+})();

@@ -1,6 +1,6 @@
-"""The center's map in headless Chromium (issue 18): pins by light with their legend, popups
-that lead to the case, place names written on the map, a group leader's unit, hotspots in
-plain words, and none where too few incidents say nothing.
+"""The center's map as a duty officer, a group leader and a secretary on a phone read it, in
+headless Chromium (issue 18): pins by light with their legend, popups that lead to the case,
+place names written on the map, a group leader's unit, hotspots in plain words, 390 px.
 
 The small street (tests.small_street) carries three cases of 2021 whose lights never change
 with the day the test runs: one still open long past its deadline (red), one closed (grey),
@@ -217,3 +217,56 @@ def test_a_few_overdue_cases_make_no_hotspot(page, live_server, client):
     open_map(page, live_server, query="overdue=1")
     assert hotwords.TOO_FEW in page.inner_text("#gm-too-few")
     assert "置信" not in page.inner_text("body")
+
+
+def inside(page, selector: str, width: int = 390) -> bool:
+    """Whether every box that ``selector``'s elements hold lies within the window's width and
+    within their own height: nothing cut off at a side, nothing spilling out of its band."""
+    return page.evaluate(
+        """([selector, width]) => [...document.querySelectorAll(selector)].every((root) => {
+            const band = root.getBoundingClientRect();
+            return [root, ...root.querySelectorAll('*')].every((e) => {
+                const r = e.getBoundingClientRect();
+                return r.width === 0 || (r.left >= 0 && r.right <= width + 0.5
+                    && r.top >= band.top - 0.5 && r.bottom <= band.bottom + 0.5);
+            });
+        })""",
+        [selector, width],
+    )
+
+
+@pytest.mark.parametrize("username", ["center", "leader", "secretary"])
+def test_the_center_at_390_px(browser, live_server, artifacts, username):
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    try:
+        page = context.new_page()
+        errors = open_map(page, live_server, username, query="")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        header = page.locator(".gm-header").bounding_box()
+        assert header["y"] >= 0 and header["y"] + header["height"] < 844 / 3
+        assert inside(page, ".gm-header")
+        toggle = page.locator("#gm-filter-toggle")
+        box = toggle.bounding_box()
+        assert toggle.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert box["y"] + box["height"] <= 844
+        the_map = page.locator("#gm-map").bounding_box()
+        assert the_map["width"] >= 350 and the_map["height"] >= 350
+        assert the_map["y"] >= box["y"] + box["height"]  # the filters sit above the map
+        form = page.locator("#gm-filter-form")
+        assert not form.is_visible()
+        page.screenshot(path=str(artifacts / f"center-390-{username}.png"))
+        toggle.tap()
+        assert form.is_visible() and toggle.get_attribute("aria-expanded") == "true"
+        assert form.bounding_box()["width"] >= 350 and inside(page, "#gm-filters")
+        page.screenshot(path=str(artifacts / f"center-390-{username}-filters.png"), full_page=True)
+        page.check("input[name=overdue]")
+        page.locator("#gm-filter-form button[type=submit]").tap()
+        page.wait_for_url("**overdue=1**")
+        page.wait_for_selector(".leaflet-interactive")
+        assert not page.locator("#gm-filter-form").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert errors == []
+    finally:
+        context.close()

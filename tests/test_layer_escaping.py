@@ -345,6 +345,7 @@ def test_legends_show_hostile_text_literally(page):
     errors = open_offline(page, render(m))
     for legend in page.locator(".gm-legend").all():
         legend.dispatch_event("mouseover")
+        legend.click()  # folds it: the title stays
     page.wait_for_load_state("networkidle")
 
     assert (errors, page.evaluate("window.__x")) == ([], None)
