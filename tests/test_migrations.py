@@ -155,7 +155,7 @@ def test_the_existing_databases_tally_stays_exact_through_the_repeatable_trigger
     url = existing_database(settings)
     try:
         with psycopg.connect(url, row_factory=dict_row) as conn:
-            st.create(conn)
+            st.create(conn, with_accounts=False)
             incidents.load(conn, Placement(), st.CODE, scattered(300, seed=1), source="before")
             conn.commit()
             before = conn.execute(NEW_TALLY).fetchall()
