@@ -21,6 +21,7 @@ from layers import (
     labels,
     package_areas,
     resources,
+    search_results,
     units,
     villages,
 )
@@ -39,6 +40,7 @@ REGISTRY = {
     "incidents": incidents,
     "labels": labels,
     "changed_grids": changed_grids,
+    "search_results": search_results,
 }
 
 __all__ = ["REGISTRY", "common"]
