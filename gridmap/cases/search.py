@@ -32,7 +32,12 @@ from gridmap.data import search
 MAX_CHARS = 100  # longer than any name, number or few words a person looks for
 MAX_WORDS = 8
 SHOWN = 200  # rows on the page, newest first
-COUNTED = 10_000  # past this the page says "more than"
+COUNTED = 1_000  # past this the page says "more than"
+# Words of fewer than three characters have no trigram, so no index finds them: they are
+# sought in the newest cases only, a read bounded whatever the size of the record
+# (bench/search.py: a two-character word over a million cases took 300–700 ms).
+RECENT = 50_000
+INDEXED = 3  # characters from which a word is found through the trigram index
 MAX_CASE_ID = 2**63 - 1
 # A case number as people write it: 123, #123, 案件123, 案件号 123, 123号.
 _CASE = re.compile(r"^(?:#|no\.?|案件编号|案件号|案件|编号|案)?\s*([0-9]{1,19})\s*号?$", re.I)
@@ -89,13 +94,13 @@ def find(conn: psycopg.Connection, actor: Actor, asked: Asked) -> dict:
         return {"rows": [], "total": 0, "more": False, "looked_for": [], "note": EMPTY}
     now = clock.now()
     wanted, named = _wanted(conn, actor, asked, now)
-    rows, total = search.find(conn, actor.scope, wanted, now, SHOWN, COUNTED + 1)
+    rows, total, more = search.find(conn, actor.scope, wanted, now, SHOWN, COUNTED + 1)
     return {
         "rows": [{**r, "why": _why(r, wanted, named)} for r in rows],
         "total": min(total, COUNTED),
-        "more": total > COUNTED,
+        "more": more,
         "looked_for": _looked_for(asked, wanted),
-        "note": _note(asked),
+        "note": _note(asked, wanted),
     }
 
 
@@ -106,8 +111,10 @@ def _wanted(conn, actor: Actor, asked: Asked, now) -> tuple[search.Wanted, dict]
     scope = actor.scope
     areas = search.areas_named(conn, scope, asked.text)
     people = search.people_named(conn, scope, asked.text, now)
+    short = bool(asked.words) and all(len(w) < INDEXED for w in asked.words)
     wanted = search.Wanted(
         words=asked.words,
+        recent=RECENT if short else None,
         areas=_by_level(areas),
         party_name=asked.text if len(asked.text) <= 50 and not _AREA_CODE.match(asked.text) else "",
         people=tuple(p["id"] for p in people),
@@ -171,7 +178,12 @@ def _looked_for(asked: Asked, wanted: search.Wanted) -> list[str]:
     return out
 
 
-def _note(asked: Asked) -> str:
+def _note(asked: Asked, wanted: search.Wanted) -> str:
+    if wanted.recent:
+        return (
+            f"两个字的词只在最近的 {RECENT:,} 件案件的标题、描述中查找；"
+            "输入三个字以上的词（如完整的地名、事由），可查找全部案件。"
+        )
     if asked.single and not asked.words:
         return (
             "单个字不作为标题、描述中的检索词（当事人须输入完整姓名）；"

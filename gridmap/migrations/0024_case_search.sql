@@ -17,14 +17,16 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX incident_text_trgm_idx ON incident
     USING gin ((title || ' ' || description) gin_trgm_ops);
 
--- Cases placed in a village, or in a grid, unit or package area through their villages
--- (the incident's snapshot codes), newest first.
+-- Cases placed in a village, a grid (the incident's snapshot codes) or reported by a person,
+-- newest first: a search shows the newest 200, read from these in time order.
 CREATE INDEX incident_village_time_idx ON incident (street_code, village_code, occurred_at);
 
--- Cases a person reported, and the cases they acted on (a step of the workflow, a note).
-CREATE INDEX incident_reporter_idx ON incident (street_code, reported_by)
+CREATE INDEX incident_grid_time_idx ON incident (street_code, grid_code, occurred_at);
+
+CREATE INDEX incident_reporter_idx ON incident (street_code, reported_by, occurred_at)
     WHERE reported_by IS NOT NULL;
 
+-- The cases a person acted on (a step of the workflow, a note).
 CREATE INDEX incident_event_by_person_idx ON incident_event (street_code, by_person)
     WHERE by_person IS NOT NULL;
 
