@@ -24,8 +24,16 @@ def first_marker_popup(page, lat: float, lon: float):
     """Zoom in until the view shows single incidents, click one, return its popup."""
     page.evaluate(f"window.gmMap.setView([{lat}, {lon}], 17)")
     wait_until(page, "window.gmIncidents && window.gmIncidents.mode === 'incidents'")
-    page.locator(".leaflet-marker-icon").first.click()
     popup = page.locator(".leaflet-popup-content")
+    # On a busy machine the layer may redraw its markers once more after the view settles,
+    # and a click on the marker it replaced opens nothing: click the one shown now, again.
+    for _ in range(3):
+        page.locator(".leaflet-marker-icon").first.click()
+        try:
+            popup.wait_for(timeout=8000)
+            return popup
+        except Exception:  # noqa: BLE001 (Playwright's TimeoutError: try the fresh marker)
+            continue
     popup.wait_for()
     return popup
 
