@@ -45,7 +45,10 @@ def _compress(response: Response) -> Response:
     if body is not None and hasattr(response.response, "close"):
         response.response.close()  # the file we no longer need to read
     if body is None:
-        data = response.get_data()
+        source = response.response
+        data = response.get_data()  # reads a static file's wrapper into memory, and drops it
+        if source is not response.response and hasattr(source, "close"):
+            source.close()  # so close the file now, not when the collector finds it
         if len(data) < MIN_SIZE:
             return response
         body = gzip.compress(data, compresslevel=6)
