@@ -120,6 +120,8 @@ def test_a_popup_reads_its_state_once_and_leads_to_the_case(page, street):
     popup = page.locator(".leaflet-popup-content")
     assert state_row(popup) == "已化解"
     page.evaluate("window.gmMap.closePopup()")
+    # Leaflet fades a closed popup out: let it go before the next one opens
+    wait_until(page, "!document.querySelector('.leaflet-popup')")
     zoom_to(page, 30.005, 114.005, 17)
     page.locator(f".gm-case-{ids['red']}").click()
     state = state_row(popup)
